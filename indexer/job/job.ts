@@ -1,0 +1,162 @@
+import { availableParallelism } from 'node:os';
+import { RosettaError, isRosettaError } from '../../models/errors.ts';
+import type { CollectionStore } from '../store/index.ts';
+import { encodeBatch } from './encode.ts';
+import { FileStatCache, type FileStatEntry } from './file-stats.ts';
+import { scanInputs } from './scan.ts';
+import { stageFile, type Staged, type StageContext } from './stage.ts';
+import { Tally } from './tally.ts';
+import type { Candidate, IndexEncoders, IndexFailure, IndexJobOptions, IndexSummary } from './types.ts';
+
+const DEFAULT_BATCH = 32;
+/** Files read and decoded at once: sharp and the audio pool spread each over their own threads. */
+const PREPARE_CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()));
+/**
+ * How often the vector index is saved during a long job. The store repairs drift on open, so
+ * this only bounds how many items a crash leaves to re-project.
+ */
+const SAVE_EVERY_MS = 120_000;
+
+/**
+ * Indexes the files, directories and manifests in `options`: scan, hash, decode, encode in
+ * batches (decoding batch b+1 while batch b is in inference), then one store write per item.
+ * Files already in the collection with the same content and features of the current encoders
+ * are skipped, so a re-run, or a run after a crash, does only what is left. A bad file is
+ * recorded against the job and skipped; only a failure of the collection itself throws.
+ *
+ * @example
+ * await runIndexJob(store, encoders, { paths: ['/photos'] })
+ * // { jobId: 3, status: 'succeeded', total: 1200, indexed: 1180, added: 1180, updated: 0, unchanged: 0,
+ * //   duplicates: 12, failed: 8, errors: { CORRUPT_MEDIA: { count: 8, examples: [...] } }, seconds: 31.5 }
+ */
+export async function runIndexJob(store: CollectionStore, encoders: IndexEncoders, options: IndexJobOptions): Promise<IndexSummary> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) {
+    throw new RosettaError('INVALID_ARGUMENT', `batchSize must be an integer in 1..4096; got ${String(batchSize)}`);
+  }
+  checkEncoders(encoders);
+  const jobId = store.startJob('index', { paths: options.paths, manifests: options.manifests ?? [], manifestRoot: options.manifestRoot, batchSize });
+  const tally = new Tally();
+  let cache: FileStatCache | undefined;
+  try {
+    const scan = await scanInputs(options.paths, options.manifests, options.manifestRoot);
+    tally.total = scan.candidates.length + scan.failures.length;
+    options.onStart?.({ jobId, total: tally.total });
+    const fail = (f: IndexFailure) => {
+      store.recordError(jobId, f);
+      tally.fail(f);
+      options.onError?.(f);
+    };
+    scan.failures.forEach(fail);
+    cache = FileStatCache.open(store.dir);
+    const ctx: StageContext = { store, encoders, cache };
+    await processAll(ctx, scan.candidates, { ...options, batchSize }, tally, fail);
+    const status = options.signal?.aborted ? 'cancelled' : 'succeeded';
+    await store.flush();
+    options.onProgress?.(tally.progress());
+    store.finishJob(jobId, { status, counts: tally.counts() });
+    return tally.summary(jobId, status);
+  } catch (err) {
+    try {
+      store.finishJob(jobId, { status: 'failed', counts: tally.counts() });
+    } catch {
+      // The store itself is what failed; the job stays 'running' and reads as interrupted on the next open.
+    }
+    throw err;
+  } finally {
+    cache?.close();
+  }
+}
+
+async function processAll(
+  ctx: StageContext,
+  candidates: Candidate[],
+  options: IndexJobOptions & { batchSize: number },
+  tally: Tally,
+  fail: (f: IndexFailure) => void,
+): Promise<void> {
+  const { store, encoders, cache } = ctx;
+  const interval = options.progressIntervalMs ?? 250;
+  let lastProgress = 0;
+  let lastSave = performance.now();
+  const stageChunk = (from: number) =>
+    mapOrdered(candidates.slice(from, from + options.batchSize), PREPARE_CONCURRENCY, (c) => stageFile(ctx, c));
+
+  let next = candidates.length > 0 ? stageChunk(0) : undefined;
+  for (let from = 0; next; from += options.batchSize) {
+    const staged = await next;
+    const more = from + options.batchSize < candidates.length && !options.signal?.aborted;
+    // Started before this batch's inference, so decoding overlaps it.
+    next = more ? stageChunk(from + options.batchSize) : undefined;
+    const seen: (FileStatEntry & { externalId: string })[] = [];
+    for (const s of await encodeBatch(encoders, staged)) {
+      const outcome = await write(store, s, fail);
+      if (outcome) {
+        tally.count(outcome);
+        if (s.kind !== 'failed') seen.push({ ...s.seen, externalId: s.candidate.externalId });
+      }
+    }
+    cache.putMany(seen);
+    const now = performance.now();
+    if (options.onProgress && now - lastProgress >= interval) {
+      lastProgress = now;
+      options.onProgress(tally.progress());
+    }
+    if (now - lastSave >= SAVE_EVERY_MS) {
+      lastSave = now;
+      await store.flush();
+    }
+  }
+}
+
+/** Commits one item; undefined when it failed (and was recorded). */
+async function write(
+  store: CollectionStore,
+  s: Staged,
+  fail: (f: IndexFailure) => void,
+): Promise<'added' | 'updated' | 'unchanged' | 'duplicate' | undefined> {
+  switch (s.kind) {
+    case 'final':
+      return s.outcome;
+    case 'failed':
+      fail(s.failure);
+      return undefined;
+    case 'encode':
+      throw new RosettaError('INTERNAL', `item ${s.candidate.path} reached the write step without inference`);
+    case 'write':
+      try {
+        return (await store.addItem(s.item)).status;
+      } catch (err) {
+        // A RosettaError is the store refusing this item (a bad value); anything else is the
+        // store failing (disk full, a closed database) and stops the job.
+        if (!isRosettaError(err)) throw err;
+        fail({ path: s.candidate.path, code: err.code, message: `${s.candidate.path}: ${err.message}` });
+        return undefined;
+      }
+  }
+}
+
+/** `fn` over `items` with at most `limit` in flight, results in input order. */
+async function mapOrdered<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+function checkEncoders(encoders: IndexEncoders): void {
+  for (const m of ['image', 'audio'] as const) {
+    const e = encoders[m] as Partial<IndexEncoders[typeof m]> | undefined;
+    if (typeof e?.prepare !== 'function' || typeof e.run !== 'function') {
+      throw new RosettaError('INVALID_ARGUMENT', `the ${m} encoder must be staged (prepare and run) to index files`);
+    }
+    if (e.modality !== m) throw new RosettaError('INVALID_ARGUMENT', `encoders.${m} encodes ${String(e.modality)}, not ${m}`);
+  }
+  if (encoders.text?.modality !== 'text') throw new RosettaError('INVALID_ARGUMENT', 'encoders.text must be a text encoder');
+}

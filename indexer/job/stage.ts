@@ -1,0 +1,191 @@
+import { RosettaError, isRosettaError } from '../../models/errors.ts';
+import { identityKey } from '../../models/types.ts';
+import type { Caption, CollectionStore, ItemRecord, NewItem, StoredFeature } from '../store/index.ts';
+import { sameStat, type FileStatCache, type FileStatEntry } from './file-stats.ts';
+import { loadFile, mediaType, statMedia, type LoadedFile } from './media.ts';
+import { itemFailure } from './reasons.ts';
+import { readSidecar } from './sidecar.ts';
+import { imageExtras } from './thumbnail.ts';
+import type { Candidate, IndexEncoders, IndexFailure } from './types.ts';
+
+/** What one job needs to decide about and prepare a file. */
+export interface StageContext {
+  store: CollectionStore;
+  encoders: IndexEncoders;
+  cache: FileStatCache;
+}
+
+/**
+ * A file after its per-file work, before batched inference:
+ * - `final`: nothing to write (unchanged, or another item holds this content);
+ * - `failed`: recorded and skipped;
+ * - `write`: the item is complete without inference (only its path or captions changed);
+ * - `encode`: `prepared` still has to go through the encoder's `run`, whose row joins `item.features`.
+ */
+export type Staged =
+  | { kind: 'final'; candidate: Candidate; outcome: 'unchanged' | 'duplicate'; seen: FileStatEntry }
+  | { kind: 'failed'; candidate: Candidate; failure: IndexFailure }
+  | { kind: 'write'; candidate: Candidate; item: NewItem; seen: FileStatEntry }
+  | { kind: 'encode'; candidate: Candidate; item: NewItem; prepared: unknown; seen: FileStatEntry };
+
+/**
+ * Decides what a file needs and does its per-file work: stat, captions, hash (or the cached
+ * hash when path, size and mtime are unchanged), and, only when the collection lacks this
+ * content under this id for the current encoders, decode (`prepare`) and thumbnail.
+ * Never throws: a problem with the file comes back as `failed`.
+ *
+ * @example
+ * await stageFile(ctx, { path: '/lib/cat.jpg', externalId: 'cat.jpg', captions: [], sidecars: [] })
+ * // { kind: 'encode', item: { externalId: 'cat.jpg', modality: 'image', mime: 'image/jpeg', ... }, prepared: Float32Array(150528), ... }
+ */
+export async function stageFile(ctx: StageContext, candidate: Candidate): Promise<Staged> {
+  try {
+    return await stage(ctx, candidate);
+  } catch (err) {
+    return { kind: 'failed', candidate, failure: itemFailure(err, candidate.path) };
+  }
+}
+
+async function stage(ctx: StageContext, c: Candidate): Promise<Staged> {
+  const stat = await statMedia(c.path);
+  const sidecar = await readSidecar(c.sidecars);
+  const captions: Caption[] = [...c.captions, ...(sidecar ? [{ text: sidecar, source: 'sidecar' as const }] : [])];
+  const cached = ctx.cache.get(c.externalId);
+  let file: LoadedFile | undefined;
+  let hash: string;
+  if (sameStat(cached, c.path, stat)) hash = cached.hash;
+  else {
+    file = await loadFile(c.path);
+    hash = file.hash;
+  }
+  for (;;) {
+    const seen: FileStatEntry = { path: c.path, size: file?.size ?? stat.size, mtimeMs: file?.mtimeMs ?? stat.mtimeMs, hash };
+    const existing = findItem(ctx.store, c.externalId);
+    if (existing?.contentHash === hash) {
+      const reused = await reuse(ctx, c, existing, captions, seen);
+      if (reused) return reused;
+    } else {
+      const holder = ctx.store.findByHash(hash);
+      if (holder && holder.externalId !== c.externalId) return { kind: 'final', candidate: c, outcome: 'duplicate', seen };
+    }
+    if (!file) {
+      // The cached hash said the content is known but something must be (re-)encoded: read it now.
+      file = await loadFile(c.path);
+      if (file.hash !== hash) {
+        hash = file.hash;
+        continue;
+      }
+    }
+    return prepare(ctx, c, file, captions, { ...seen, size: file.size, mtimeMs: file.mtimeMs });
+  }
+}
+
+/**
+ * The collection already holds these bytes under this id. If it also has the media feature
+ * of the current encoder, nothing needs decoding: the item is unchanged, or only its path or
+ * captions (and so its text feature) changed. Undefined when the media must be re-encoded.
+ */
+async function reuse(
+  ctx: StageContext,
+  c: Candidate,
+  existing: ItemRecord,
+  captions: Caption[],
+  seen: FileStatEntry,
+): Promise<Staged | undefined> {
+  const modality = existing.modality;
+  const mediaKey = identityKey(ctx.encoders[modality].identity);
+  const stored = ctx.store.getFeatures(existing.id);
+  const media = stored.find((f) => f.modality === modality && f.encoder === mediaKey);
+  if (!media) return undefined;
+  if (c.declared && c.declared !== modality) throw declaredMismatch(c, modality);
+  const fileCaptions = existing.captions.filter((x) => x.source !== 'user');
+  const sameText = sameCaptions(fileCaptions, captions);
+  const textKey = identityKey(ctx.encoders.text.identity);
+  const storedText = stored.find((f) => f.modality === 'text' && f.encoder === textKey);
+  const text = sameText && storedText ? storedText : await textFeature(ctx, c, captions);
+  if (existing.sourcePath === c.path && sameText && (storedText !== undefined) === (text !== undefined)) {
+    return { kind: 'final', candidate: c, outcome: 'unchanged', seen };
+  }
+  const item: NewItem = {
+    externalId: c.externalId,
+    modality,
+    sourcePath: c.path,
+    contentHash: existing.contentHash,
+    mime: existing.mime,
+    ...(existing.width !== null ? { width: existing.width } : {}),
+    ...(existing.height !== null ? { height: existing.height } : {}),
+    ...(existing.duration !== null ? { duration: existing.duration } : {}),
+    captions,
+    features: text ? [media, text] : [media],
+  };
+  return { kind: 'write', candidate: c, item, seen };
+}
+
+async function prepare(ctx: StageContext, c: Candidate, file: LoadedFile, captions: Caption[], seen: FileStatEntry): Promise<Staged> {
+  const type = mediaType(c.path, file.data);
+  if (c.declared && c.declared !== type.modality) throw declaredMismatch(c, type.modality);
+  const input = { name: c.path, data: file.data };
+  const item: NewItem = {
+    externalId: c.externalId,
+    modality: type.modality,
+    sourcePath: c.path,
+    contentHash: file.hash,
+    mime: type.mime,
+    captions,
+    features: [],
+  };
+  let prepared: unknown;
+  if (type.modality === 'image') {
+    prepared = await ctx.encoders.image.prepare(input);
+    // Only after the encoder accepted the file: its checks (pixel limits) come first.
+    Object.assign(item, await imageExtras(input));
+  } else {
+    prepared = await ctx.encoders.audio.prepare(input);
+    const duration = (prepared as { duration?: unknown }).duration;
+    // The built-in decoder reports the duration; an external encoder's prepared form may not.
+    if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) item.duration = duration;
+  }
+  const text = await textFeature(ctx, c, captions);
+  if (text) item.features.push(text);
+  return { kind: 'encode', candidate: c, item, prepared, seen };
+}
+
+/**
+ * The text encoder's feature of the item's captions, joined; undefined without captions or
+ * when they hold no words (a caption of only punctuation is kept, but adds no feature).
+ */
+async function textFeature(ctx: StageContext, c: Candidate, captions: Caption[]): Promise<StoredFeature | undefined> {
+  if (captions.length === 0) return undefined;
+  const encoder = ctx.encoders.text;
+  let row;
+  try {
+    [row] = await encoder.encode([captions.map((x) => x.text).join('\n')]);
+  } catch (err) {
+    if (isRosettaError(err, 'EMPTY_INPUT')) return undefined;
+    if (isRosettaError(err)) throw new RosettaError(err.code, `caption of ${c.path}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const base = { modality: 'text' as const, encoder: identityKey(encoder.identity), dim: encoder.dim };
+  return row instanceof Float32Array ? { ...base, kind: 'dense', vector: row } : { ...base, kind: 'sparse', sparse: row };
+}
+
+function declaredMismatch(c: Candidate, actual: string): RosettaError {
+  return new RosettaError(
+    'INVALID_ARGUMENT',
+    `${c.path} is listed in the manifest as ${c.declared} (id "${c.externalId}") but its content is ${actual}`,
+  );
+}
+
+function findItem(store: CollectionStore, externalId: string): ItemRecord | undefined {
+  try {
+    return store.getItem(externalId);
+  } catch (err) {
+    if (isRosettaError(err, 'NOT_FOUND')) return undefined;
+    throw err;
+  }
+}
+
+function sameCaptions(a: readonly Caption[], b: readonly Caption[]): boolean {
+  const key = (list: readonly Caption[]) => list.map((x) => `${x.source}\u0000${x.text}`).sort().join('\u0001');
+  return key(a) === key(b);
+}

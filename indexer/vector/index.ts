@@ -1,0 +1,5 @@
+export type { VectorHit, VectorIndex } from './types.ts';
+export { HnswIndex, defaultEf, type HnswOptions } from './hnsw-index.ts';
+export { ExactIndex } from './exact-index.ts';
+export { SerialQueue } from './serial-queue.ts';
+export { replaceFile } from './atomic-file.ts';

@@ -1,0 +1,173 @@
+// One external encoder: one ONNX session, the manifest's recipe in front of it, and the checks
+// that make a mismatched export fail when it loads rather than on the first real query.
+import { dirname } from 'node:path';
+import { RosettaError, isRosettaError } from '../errors.ts';
+import { OnnxSession, type Device, type TensorSpec } from '../runtime/index.ts';
+import type { Encoder, EncoderIdentity, MediaInput, Modality, StagedEncoder } from '../types.ts';
+import type { ExternalManifest, ParsedManifest } from './manifest.ts';
+import type { InputRole, MediaPipeline, TextPipeline, TokenBatch } from './pipeline.ts';
+
+type MediaModality = Exclude<Modality, 'text'>;
+
+interface ExternalInfo {
+  manifest: ExternalManifest;
+  /** Path of the manifest file. */
+  file: string;
+}
+export type ExternalMediaEncoder = StagedEncoder<MediaModality, Float32Array> & ExternalInfo;
+export type ExternalTextEncoder = Encoder<'text', 'dense'> & ExternalInfo;
+export type ExternalEncoder = ExternalMediaEncoder | ExternalTextEncoder;
+
+/**
+ * Opens the model's session, checks its names and output shape against the manifest, and
+ * wraps it as an Encoder. The caller has checked that the files exist.
+ */
+export async function createExternalEncoder(
+  parsed: ParsedManifest,
+  identity: EncoderIdentity,
+  options: { device?: Device } = {},
+): Promise<ExternalEncoder> {
+  const { manifest, file } = parsed;
+  const baseDir = dirname(file);
+  const pipeline = await parsed.kind.create(parsed.recipe, { baseDir, modality: manifest.modality });
+  const session = await OnnxSession.create(parsed.onnxPath, {
+    device: options.device ?? 'cpu',
+    expectInputs: Object.keys(manifest.inputs),
+    expectOutputs: [manifest.output],
+  }).catch((err: unknown) => {
+    // Name the manifest too: the fix is usually there, not in the ONNX file.
+    if (!isRosettaError(err, 'MODEL_INVALID')) throw err;
+    throw new RosettaError('MODEL_INVALID', `${file}: ${err.message}`, { cause: err });
+  });
+  try {
+    const unfed = session.inputNames.filter((n) => !Object.hasOwn(manifest.inputs, n));
+    if (unfed.length > 0) {
+      throw new RosettaError(
+        'MODEL_INVALID',
+        `${file}: ONNX model ${parsed.onnxPath} also takes ${unfed.join(', ')}, which 'inputs' does not map to a role`,
+      );
+    }
+    const infer = inferrer(session, parsed);
+    const base = {
+      manifest,
+      file,
+      kind: 'dense' as const,
+      dim: manifest.dim,
+      identity,
+      close: () => session.close(),
+    };
+    let encoder: ExternalEncoder;
+    if (parsed.kind.input === 'text') {
+      const text = pipeline as TextPipeline;
+      const run = async (texts: string[]) => {
+        // The whole batch is tokenized first so that an empty text anywhere rejects it before any inference.
+        const batch = text.tokenize(texts);
+        return infer(texts.length, (start, end) => tokenFeeds(batch, start, end, manifest));
+      };
+      encoder = { ...base, modality: 'text', encode: run };
+      await checked(parsed, () => run(['a']));
+    } else {
+      const media = pipeline as MediaPipeline;
+      const run = mediaRunner(media, infer, parsed);
+      encoder = {
+        ...base,
+        modality: manifest.modality as MediaModality,
+        prepare: (input: MediaInput) => media.prepare(input),
+        run,
+        encode: async (inputs: MediaInput[]) => run(await Promise.all(inputs.map((i) => media.prepare(i)))),
+      };
+      await checked(parsed, async () => run([await media.dummy()]));
+    }
+    return encoder;
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+type Feeds = Record<string, TensorSpec>;
+
+/** Runs `n` items in chunks of maxBatch; checks the output is [chunk, dim]; normalizes rows. */
+function inferrer(session: OnnxSession, parsed: ParsedManifest) {
+  const { manifest } = parsed;
+  return async (n: number, feeds: (start: number, end: number) => Feeds): Promise<Float32Array[]> => {
+    const rows: Float32Array[] = [];
+    for (let start = 0; start < n; start += manifest.maxBatch) {
+      const end = Math.min(n, start + manifest.maxBatch);
+      const out = (await session.run(feeds(start, end), [manifest.output]))[manifest.output];
+      const count = end - start;
+      if (out.dims.length !== 2 || out.dims[0] !== count || out.dims[1] !== manifest.dim) {
+        throw new RosettaError(
+          'MODEL_INVALID',
+          `${parsed.file}: output '${manifest.output}' of ${parsed.onnxPath} has shape [${out.dims.join(', ')}]; ` +
+            `the manifest says [${count}, ${manifest.dim}] (check 'dim' and 'output')`,
+        );
+      }
+      for (let i = 0; i < count; i++) {
+        const row = out.data.slice(i * manifest.dim, (i + 1) * manifest.dim);
+        rows.push(manifest.normalize ? l2normalize(row) : row);
+      }
+    }
+    return rows;
+  };
+}
+
+function mediaRunner(
+  media: MediaPipeline,
+  infer: ReturnType<typeof inferrer>,
+  parsed: ParsedManifest,
+): (prepared: Float32Array[]) => Promise<Float32Array[]> {
+  const [name] = Object.keys(parsed.manifest.inputs);
+  const per = media.dims(1).reduce((a, b) => a * b, 1);
+  return async (prepared) => {
+    prepared.forEach((t, i) => {
+      if (t.length !== per) {
+        throw new RosettaError('INVALID_ARGUMENT', `prepared item ${i} has ${t.length} values; ${parsed.manifest.name} takes ${per}`);
+      }
+    });
+    return infer(prepared.length, (start, end) => {
+      const stacked = new Float32Array(per * (end - start));
+      for (let i = start; i < end; i++) stacked.set(prepared[i], (i - start) * per);
+      return { [name]: { data: stacked, dims: media.dims(end - start) } };
+    });
+  };
+}
+
+function tokenFeeds(batch: TokenBatch, start: number, end: number, manifest: ExternalManifest): Feeds {
+  const length = batch.dims[1];
+  const slice = (a: TokenBatch['ids']) => a.subarray(start * length, end * length);
+  const byRole: Partial<Record<InputRole, TokenBatch['ids']>> = {
+    tokens: slice(batch.ids),
+    mask: slice(batch.mask),
+    'token-types': slice(batch.types),
+  };
+  const feeds: Feeds = {};
+  for (const [name, role] of Object.entries(manifest.inputs)) {
+    feeds[name] = { data: byRole[role as InputRole]!, dims: [end - start, length] };
+  }
+  return feeds;
+}
+
+/** The load-time run: any failure there means the export does not fit its manifest. */
+async function checked(parsed: ParsedManifest, probe: () => Promise<unknown>): Promise<void> {
+  try {
+    await probe();
+  } catch (err) {
+    if (err instanceof RosettaError) throw err;
+    throw new RosettaError(
+      'MODEL_INVALID',
+      `${parsed.file}: a test run of ${parsed.onnxPath} failed (check input types and 'preprocess'): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+// Same as the built-in encoders' l2normalize; not imported from ../encoders/ because that
+// module imports this one.
+function l2normalize(row: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += row[i] * row[i];
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < row.length; i++) row[i] /= norm;
+  return row;
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { RosettaError } from '../errors.ts';
+import { parseManifest } from './manifest.ts';
+import { knownKinds } from './registry.ts';
+
+const file = '/srv/models/clip-visual.encoder.json';
+const clipVisual = {
+  name: 'clip-vit-b32-visual',
+  version: '1',
+  modality: 'image',
+  onnx: 'clip/visual.onnx',
+  inputs: { pixel_values: 'image' },
+  output: 'image_embeds',
+  dim: 512,
+  normalize: true,
+  preprocess: {
+    kind: 'image',
+    size: 224,
+    resize: 'shortest-side-crop',
+    kernel: 'cubic',
+    layout: 'NCHW',
+    scale: 1,
+    mean: [0.48145466, 0.4578275, 0.40821073],
+    std: [0.26862954, 0.26130258, 0.27577711],
+  },
+};
+
+function invalid(raw: unknown): RosettaError {
+  try {
+    parseManifest(file, raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RosettaError);
+    expect((err as RosettaError).code).toBe('MODEL_INVALID');
+    expect((err as RosettaError).message).toContain(file);
+    return err as RosettaError;
+  }
+  throw new Error('manifest was accepted');
+}
+
+describe('parseManifest', () => {
+  it("accepts CLIP's visual manifest and resolves the ONNX path beside the manifest", () => {
+    const parsed = parseManifest(file, clipVisual);
+    expect(parsed.onnxPath).toBe('/srv/models/clip/visual.onnx');
+    expect(parsed.files).toEqual([file, '/srv/models/clip/visual.onnx']);
+    expect(parsed.manifest.maxBatch).toBe(16);
+    expect(parsed.recipe).toEqual(clipVisual.preprocess);
+  });
+
+  it('lists the text tokenizer among the files', () => {
+    const parsed = parseManifest(file, {
+      ...clipVisual,
+      modality: 'text',
+      inputs: { input_ids: 'tokens', attention_mask: 'mask' },
+      preprocess: { kind: 'tokenizer', tokenizer: 'clip/tokenizer.json', maxLength: 77, pad: '<|endoftext|>' },
+    });
+    expect(parsed.files).toContain('/srv/models/clip/tokenizer.json');
+    expect(parsed.recipe).toMatchObject({ dtype: 'int64', truncation: 'keep-last', padding: 'max-length' });
+  });
+
+  it('rejects a manifest missing fields with MODEL_INVALID naming every missing key', () => {
+    const { name: _n, dim: _d, output: _o, ...rest } = clipVisual;
+    const err = invalid(rest);
+    expect(err.message).toMatch(/name: missing/);
+    expect(err.message).toMatch(/dim: missing/);
+    expect(err.message).toMatch(/output: missing/);
+  });
+
+  it('rejects wrong types, unknown keys and a bad recipe field in one message', () => {
+    const err = invalid({
+      ...clipVisual,
+      dim: '512',
+      normalise: true,
+      preprocess: { ...clipVisual.preprocess, mean: [0.5, 0.5], colour: 'rgb' },
+    });
+    for (const key of ['dim:', 'normalise: unknown key', 'preprocess.mean', 'preprocess.colour: unknown key']) {
+      expect(err.message).toContain(key);
+    }
+  });
+
+  it('rejects an unknown modality with MODEL_INVALID', () => {
+    expect(invalid({ ...clipVisual, modality: 'video' }).message).toContain('modality:');
+  });
+
+  it('rejects an unknown recipe kind, naming the kinds the modality knows', () => {
+    const err = invalid({ ...clipVisual, modality: 'audio', inputs: { x: 'audio' }, preprocess: { kind: 'mfcc' } });
+    expect(err.message).toContain("kind 'mfcc'");
+    for (const kind of knownKinds('audio')) expect(err.message).toContain(kind);
+    expect(knownKinds('audio')).toContain('waveform');
+  });
+
+  it('rejects a recipe kind of another modality (image recipe on text)', () => {
+    expect(invalid({ ...clipVisual, modality: 'text' }).message).toContain("no text preprocessing of kind 'image'");
+  });
+
+  it('rejects input roles the modality does not take, and a missing main input', () => {
+    const err = invalid({ ...clipVisual, inputs: { input_ids: 'tokens' } });
+    expect(err.message).toContain("inputs.input_ids: role 'tokens'");
+    expect(err.message).toContain("exactly one input with role 'image'");
+  });
+
+  it('rejects an unknown input role', () => {
+    expect(invalid({ ...clipVisual, inputs: { pixel_values: 'pixels' } }).message).toContain('inputs.pixel_values');
+  });
+
+  it('rejects a name that could not be stored in an identity key', () => {
+    expect(invalid({ ...clipVisual, name: 'clip@v2' }).message).toContain('name:');
+  });
+
+  it('rejects JSON that is not an object', () => {
+    expect(invalid([clipVisual]).message).toContain('must be a JSON object');
+  });
+});

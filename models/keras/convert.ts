@@ -1,0 +1,125 @@
+// Keras functional model (TF.js layers format) -> ONNX, for inference with onnxruntime.
+import { RosettaError } from '../errors.ts';
+import { GraphBuilder, type Dim } from '../onnxgraph/index.ts';
+import { layerConverters, type Tensor } from './layers.ts';
+import { poolHead, type Pooling } from './pooling.ts';
+import { layersNeededFor, layersOf, type KerasModelTopology } from './topology.ts';
+import type { KerasWeight } from './weights.ts';
+
+/** Bump when the converter's output for the same weights changes; caches key on it. */
+export const CONVERTER_VERSION = 'keras2onnx-1';
+
+export interface OutputSpec {
+  /** ONNX output name. */
+  name: string;
+  /** Keras layer whose output is pooled. */
+  layer: string;
+  pool: Pooling;
+  /** GeM power (pool 'gem'); default 3. */
+  gemP?: number;
+}
+
+export interface ConvertOptions {
+  outputs: readonly OutputSpec[];
+  /** ONNX input name; default 'image'. */
+  inputName?: string;
+  /** Input height and width; default the Keras model's own. Every window and pad is fixed from it. */
+  inputSize?: [number, number];
+  opset?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface ConvertedModel {
+  bytes: Uint8Array;
+  inputName: string;
+  /** `['N', H, W, C]`: NHWC float32, batch dynamic. */
+  inputDims: Dim[];
+  outputs: (OutputSpec & { dims: Dim[] })[];
+  /** Keras layers converted (those the outputs depend on). */
+  layerCount: number;
+}
+
+/**
+ * Converts the part of a Keras model that the requested outputs need. The ONNX model takes
+ * `image` as NHWC float32 (transposed to NCHW once inside) and returns one pooled tensor per
+ * output. Layers outside that part are never looked at, so an unsupported head does not matter.
+ *
+ * @example
+ * const m = convertKerasModel(a.modelTopology, decodeWeights(a.weightSpecs, a.weightData), {
+ *   outputs: [{ name: 'embedding', layer: 'block_10_expand_relu', pool: 'gem' }],
+ * });
+ * m.outputs[0].dims // ['N', 384]
+ */
+export function convertKerasModel(
+  topology: KerasModelTopology,
+  weights: ReadonlyMap<string, KerasWeight>,
+  options: ConvertOptions,
+): ConvertedModel {
+  if (options.outputs.length === 0) {
+    throw new RosettaError('INVALID_ARGUMENT', 'options.outputs must name at least one layer');
+  }
+  const layers = layersOf(topology);
+  const needed = layersNeededFor(
+    layers,
+    options.outputs.map((o) => o.layer),
+  );
+  const unknown = needed.filter((l) => l.class_name !== 'InputLayer' && !(l.class_name in layerConverters));
+  if (unknown.length > 0) {
+    throw new RosettaError(
+      'MODEL_INVALID',
+      `Keras layer class ${[...new Set(unknown.map((l) => `'${l.class_name}'`))].join(', ')} is not supported ` +
+        `(layer ${unknown.map((l) => `'${l.name}'`).join(', ')}); supported: ${Object.keys(layerConverters).join(', ')}`,
+    );
+  }
+
+  const g = new GraphBuilder(topology.model_config.config.name ?? 'keras', {
+    opset: options.opset ?? 17,
+    producer: `rosetta ${CONVERTER_VERSION}`,
+    metadata: { converter: CONVERTER_VERSION, ...options.metadata },
+  });
+  const inputName = options.inputName ?? 'image';
+  const tensors = new Map<string, Tensor>();
+  let inputDims: Dim[] | undefined;
+
+  for (const layer of needed) {
+    if (layer.class_name === 'InputLayer') {
+      if (inputDims) throw new RosettaError('MODEL_INVALID', 'models with several inputs are not supported');
+      const declared = layer.config.batch_input_shape as (number | null)[] | undefined;
+      if (!Array.isArray(declared) || declared.length !== 4 || typeof declared[3] !== 'number') {
+        throw new RosettaError('MODEL_INVALID', `input layer '${layer.name}' must be [batch, H, W, C]; got ${JSON.stringify(declared)}`);
+      }
+      const [h, w] = options.inputSize ?? [declared[1], declared[2]];
+      if (!Number.isInteger(h) || !Number.isInteger(w) || (h as number) < 1 || (w as number) < 1) {
+        throw new RosettaError('INVALID_ARGUMENT', `inputSize must be two positive integers; got ${h}x${w}`);
+      }
+      const c = declared[3];
+      inputDims = ['N', h as number, w as number, c];
+      const nchw = g.op('Transpose', [g.input(inputName, 'float32', inputDims)], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      tensors.set(layer.name, { value: nchw, shape: [h as number, w as number, c] });
+      continue;
+    }
+    const inputs = (layer.inbound_nodes[0] ?? []).map(([name]) => tensors.get(name)!);
+    const out = layerConverters[layer.class_name]({
+      g,
+      layer,
+      inputs,
+      weight: (suffix, optional) => {
+        const found = weights.get(`${layer.name}/${suffix}`);
+        if (!found && !optional) {
+          throw new RosettaError('MODEL_INVALID', `weight '${layer.name}/${suffix}' is missing from the weights manifest`);
+        }
+        return found;
+      },
+    });
+    tensors.set(layer.name, out);
+  }
+  if (!inputDims) throw new RosettaError('MODEL_INVALID', 'the requested layers do not depend on an InputLayer');
+
+  const outputs = options.outputs.map((spec) => {
+    const pooled = poolHead(g, tensors.get(spec.layer)!, spec.pool, spec.name, spec.gemP);
+    const dims: Dim[] = ['N', ...pooled.shape];
+    g.output(pooled.value, 'float32', dims, spec.name);
+    return { ...spec, dims };
+  });
+  return { bytes: g.serialize(), inputName, inputDims, outputs, layerCount: needed.length };
+}

@@ -1,0 +1,11 @@
+export { hashTfjsModelDir, loadTfjsArtifacts, nsfwjsModelDir } from './artifacts.ts';
+export type { NsfwjsModel, TfjsArtifacts, WeightGroup, WeightSpec } from './artifacts.ts';
+export { decodeWeights } from './weights.ts';
+export type { KerasWeight } from './weights.ts';
+export { CONVERTER_VERSION, convertKerasModel } from './convert.ts';
+export type { ConvertOptions, ConvertedModel, OutputSpec } from './convert.ts';
+export { layerConverters } from './layers.ts';
+export { GEM_EPS, poolings } from './pooling.ts';
+export type { Pooling } from './pooling.ts';
+export { layersNeededFor, layersOf } from './topology.ts';
+export type { KerasLayer, KerasModelTopology } from './topology.ts';

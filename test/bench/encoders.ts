@@ -1,0 +1,99 @@
+// npm run bench:encoders — items/s per encoder on this machine, end to end and for bare
+// ONNX Runtime on pre-processed tensors, all in one run so the ratios are comparable.
+import os from 'node:os';
+import sharp from 'sharp';
+import { loadConfig } from '../../bin/config.ts';
+import { createEncoder, type StagedEncoder, type MediaInput } from '../../models/index.ts';
+import { median, timeRuns } from './timing.ts';
+
+const IMAGES = 192;
+const BATCH = 16;
+const CAPTIONS = 20_000;
+const CLIPS = 100;
+
+const config = loadConfig();
+
+async function makeJpegs(n: number): Promise<MediaInput[]> {
+  // Smooth gradients plus noise: JPEG sizes and decode costs like real 512-px photos.
+  const out: MediaInput[] = [];
+  for (let i = 0; i < n; i++) {
+    const raw = Buffer.alloc(512 * 512 * 3);
+    for (let y = 0; y < 512; y++)
+      for (let x = 0; x < 512; x++) {
+        const o = (y * 512 + x) * 3;
+        raw[o] = (x + i * 7) & 255;
+        raw[o + 1] = (y * 2 + i * 13) & 255;
+        raw[o + 2] = ((x ^ y) + Math.floor(Math.random() * 40)) & 255;
+      }
+    const data = await sharp(raw, { raw: { width: 512, height: 512, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    out.push({ name: `bench-${i}.jpg`, data });
+  }
+  return out;
+}
+
+/** Decodes batch b+1 while the network runs batch b: the way the indexer drives an encoder. */
+async function pipelined<P>(encoder: StagedEncoder<'image' | 'sketch', P>, inputs: MediaInput[]): Promise<void> {
+  let next = Promise.all(inputs.slice(0, BATCH).map((x) => encoder.prepare(x)));
+  for (let i = 0; i < inputs.length; i += BATCH) {
+    const ready = await next;
+    if (i + BATCH < inputs.length) next = Promise.all(inputs.slice(i + BATCH, i + 2 * BATCH).map((x) => encoder.prepare(x)));
+    await encoder.run(ready);
+  }
+}
+
+function makeCaptions(n: number): string[] {
+  const adj = ['red', 'small', 'happy', 'shiny', 'old', 'wooden', 'bright', 'noisy', 'dark', 'tiny'];
+  const noun = ['car', 'dog', 'house', 'guitar', 'tree', 'laser', 'coin', 'explosion', 'face', 'cat', 'boat', 'bird'];
+  const rest = ['parked on a street at night', 'in the rain', 'with a blue sky', 'jumping over a fence', 'on a table', 'near the sea'];
+  return Array.from({ length: n }, (_, i) => `a ${adj[i % 10]} ${noun[(i * 7) % 12]} ${rest[(i * 5) % 6]} number ${i}`);
+}
+
+function makeWav(seconds: number, rate: number, seed: number): Buffer {
+  const n = seconds * rate;
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0); buf.writeUInt32LE(36 + n * 2, 4); buf.write('WAVE', 8);
+  buf.write('fmt ', 12); buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34);
+  buf.write('data', 36); buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const v = 0.3 * Math.sin(2 * Math.PI * (200 + 50 * seed) * t * (1 + t / 10)) + 0.05 * (Math.random() - 0.5);
+    buf.writeInt16LE(Math.round(v * 32767), 44 + i * 2);
+  }
+  return buf;
+}
+
+async function main(): Promise<void> {
+  const lines: string[] = [];
+  const report = (s: string) => { lines.push(s); console.log(s); };
+  report(`# bench:encoders  ${new Date().toISOString()}  ${os.cpus().length} x ${os.cpus()[0]?.model}  node ${process.version}`);
+
+  const jpegs = await makeJpegs(IMAGES);
+  for (const modality of ['image', 'sketch'] as const) {
+    const encoder = (await createEncoder(modality, config)) as StagedEncoder<typeof modality, Float32Array>;
+    await encoder.encode(jpegs.slice(0, BATCH)); // warm-up: first runs allocate arenas
+    const tensors = await Promise.all(jpegs.map((x) => encoder.prepare(x)));
+    const bare = await timeRuns(3, async () => {
+      for (let i = 0; i < tensors.length; i += BATCH) await encoder.run(tensors.slice(i, i + BATCH));
+    });
+    const prep = await timeRuns(3, async () => { await Promise.all(jpegs.map((x) => encoder.prepare(x))); });
+    const e2e = await timeRuns(3, () => pipelined(encoder, jpegs));
+    const rate = (ms: number) => (IMAGES / ms) * 1000;
+    report(`${modality}: end-to-end ${rate(median(e2e)).toFixed(1)}/s | bare ONNX Runtime ${rate(median(bare)).toFixed(1)}/s | preprocessing alone ${rate(median(prep)).toFixed(1)}/s | overhead ${((median(e2e) / median(bare) - 1) * 100).toFixed(1)}%  (${IMAGES} 512-px JPEGs, batch ${BATCH}, median of 3)`);
+    await encoder.close();
+  }
+
+  const text = await createEncoder('text', config);
+  const captions = makeCaptions(CAPTIONS);
+  await text.encode(captions.slice(0, 100));
+  const textRuns = await timeRuns(3, async () => { await text.encode(captions); });
+  report(`text: ${((CAPTIONS / median(textRuns)) * 1000).toFixed(0)} captions/s  (${CAPTIONS} distinct captions, median of 3)`);
+
+  const audio = await createEncoder('audio', config);
+  const clips = Array.from({ length: CLIPS }, (_, i) => ({ name: `clip-${i}.wav`, data: makeWav(10, i % 2 ? 44100 : 16000, i) }));
+  await audio.encode(clips.slice(0, 4));
+  const audioRuns = await timeRuns(3, async () => { await audio.encode(clips); });
+  report(`audio: ${((CLIPS / median(audioRuns)) * 1000).toFixed(1)} ten-second clips/s  (WAV, half 16 kHz half 44.1 kHz, median of 3)`);
+}
+
+await main();
