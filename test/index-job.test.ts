@@ -1,12 +1,16 @@
 // The bulk indexing job end to end: real files in temp directories, the built-in encoders
 // (ONNX CNN, audio descriptor, lexical text), a real store with a random linear projector.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../bin/config.ts';
+import { registerIndexCommand } from '../bin/commands/index-command.ts';
 import { FILE_STATS_FILE, runIndexJob, type IndexEncoders, type IndexJobOptions, type IndexSummary } from '../indexer/job/index.ts';
 import { dumpCollection, makeImage, makeWav } from '../indexer/job/testing.ts';
 import type { CollectionStore } from '../indexer/store/index.ts';
@@ -114,12 +118,17 @@ describe('indexing a library', () => {
     const summary = await index(db, { paths: [dir] });
     expect(summary.errors).toEqual({});
     expect(summary.added).toBe(11);
+    let svgThumb: Buffer | undefined;
     await withStore(db, (store) => {
       expect(store.getItem('quadrants.svg')).toMatchObject({ mime: 'image/svg+xml', hasThumbnail: true });
+      svgThumb = store.getThumbnail('quadrants.svg');
       expect(store.getItem('quadrants.avif').mime).toBe('image/avif');
       expect(store.getItem('speech.mp3')).toMatchObject({ modality: 'audio', mime: 'audio/mpeg' });
       expect(store.getItem('speech.flac').mime).toBe('audio/flac');
     });
+    // A vector image is rendered for its thumbnail at the thumbnail's size, not at 72 dpi.
+    const meta = await sharp(svgThumb!).metadata();
+    expect(Math.max(meta.width, meta.height)).toBe(256);
   });
 
   it('decides the type by content: a PNG named .jpg and a WAV named .mp3 are indexed as what they are', async () => {
@@ -217,7 +226,7 @@ describe('bad files', () => {
     expect(byCode).toEqual({
       CORRUPT_MEDIA: 4, // corrupt.png, truncated.jpg, header-only.wav, garbage.ogg
       EMPTY_INPUT: 1,
-      UNSUPPORTED_MEDIA: 3, // not-an-image.jpg, tiny.bmp, text-named.wav, readme.md is 4th below
+      UNSUPPORTED_MEDIA: 4, // not-an-image.jpg, tiny.bmp, text-named.wav, readme.md
       INPUT_TOO_LARGE: 1,
       NOT_A_FILE: 1,
       SYMLINK_LOOP: 2,
@@ -225,11 +234,11 @@ describe('bad files', () => {
       OUTSIDE_ROOT: 1,
       INVALID_ARGUMENT: 2, // the wrong-kind line and the line that is not JSON
     } satisfies Record<string, number>);
-    expect(summary).toMatchObject({ status: 'succeeded', added: 2, failed: 16 });
+    expect(summary).toMatchObject({ status: 'succeeded', added: 2, failed: 17 });
     await withStore(db, (store) => {
       expect(store.stats().items).toBe(2);
       const job = store.listJobs(1)[0];
-      expect(job).toMatchObject({ status: 'succeeded', errorCount: 16 });
+      expect(job).toMatchObject({ status: 'succeeded', errorCount: 17 });
       const errors = store.listJobErrors(job.id, { limit: 100 });
       const find = (suffix: string) => errors.find((e) => e.path.endsWith(suffix));
       expect(find('bad/bomb.png')).toMatchObject({ code: 'INPUT_TOO_LARGE' });
@@ -240,12 +249,13 @@ describe('bad files', () => {
       expect(find('bad/self.jpg')).toMatchObject({ code: 'SYMLINK_LOOP' });
       expect(find('bad/dangling.jpg')).toMatchObject({ code: 'NOT_FOUND' });
       expect(find('items.jsonl:1')).toMatchObject({ code: 'OUTSIDE_ROOT' });
-      expect(find('items.jsonl:2')?.message).toContain('listed in the manifest as image');
+      expect(errors.find((e) => e.message.includes('"wrong-kind"'))).toMatchObject({ path: join(dir, 'good/b.wav'), code: 'INVALID_ARGUMENT' });
+      expect(find('items.jsonl:3')).toMatchObject({ code: 'INVALID_ARGUMENT' });
       expect(find('bad/tiny.bmp')?.message).toContain('BMP');
     });
   });
 
-  it('rejects a markdown file in a library with UNSPORTED_MEDIA like any other unsupported type', async () => {
+  it('rejects a markdown file in a library with UNSUPPORTED_MEDIA like any other unsupported type', async () => {
     const dir = library({ 'readme.md': '# hello', 'notes.json': '{"a":1}' });
     const summary = await index(fresh('db'), { paths: [dir] });
     expect(summary.errors.UNSUPPORTED_MEDIA?.count).toBe(2);
@@ -285,10 +295,13 @@ describe('running again', () => {
 
   it('trusts an unchanged path, size and mtime without reading the file, and the content hash otherwise', async () => {
     const dir = library({ 'a.png': await makeImage(13, 64, 'png') });
+    const path = join(dir, 'a.png');
+    // Whole seconds, so that utimes can set exactly the same mtime again below.
+    const mtime = 1_700_000_000;
+    utimesSync(path, mtime, mtime);
     const db = fresh('db');
     await index(db, { paths: [dir] });
-    const path = join(dir, 'a.png');
-    const { size, mtime } = statSync(path);
+    const { size } = statSync(path);
     // Same size, same mtime, other pixels: only the stat is compared, as rsync and make do.
     const other = await makeImage(14, 64, 'png');
     writeFileSync(path, Buffer.concat([other, Buffer.alloc(Math.max(0, size - other.length))]).subarray(0, size));
@@ -395,11 +408,57 @@ describe('the job itself', () => {
   });
 });
 
+describe('the rosetta index command', () => {
+  /** Runs `rosetta index ...args` in this process; returns stdout lines, stderr and the exit code. */
+  async function cli(args: string[]): Promise<{ stdout: string[]; stderr: string; exitCode: number | undefined }> {
+    const program = new Command('rosetta').exitOverride();
+    registerIndexCommand(program, { config: () => loadConfig({}, {}), openStore: (dir) => openTestStore(dir) });
+    let stdout = '';
+    let stderr = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+    try {
+      await program.parseAsync(['index', ...args], { from: 'user' });
+      return { stdout: stdout.split('\n').filter(Boolean), stderr, exitCode: process.exitCode === undefined ? undefined : Number(process.exitCode) };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      process.exitCode = undefined;
+    }
+  }
+
+  it('prints JSON lines (start, error, progress, summary) with --json, and exits 1 with --strict when a file failed', async () => {
+    const dir = library({ 'a.jpg': await makeImage(50, 48), 'b.wav': makeWav(7, 1), 'bad.png': fixture('images/corrupt.png') });
+    const db = fresh('db');
+    const run = await cli([dir, '--db', db, '--json', '--strict', '--batch', '2']);
+    expect(run.exitCode).toBe(1);
+    const events = run.stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toEqual({ event: 'start', job: 1, total: 3 });
+    expect(events.find((e) => e.event === 'error')).toMatchObject({ path: join(dir, 'bad.png'), code: 'CORRUPT_MEDIA' });
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.at(-1)).toMatchObject({ done: 3, total: 3, eta_s: 0 });
+    expect(Object.keys(progress[0]).sort()).toEqual(['done', 'eta_s', 'event', 'rate', 'total']);
+    expect(events.at(-1)).toMatchObject({ event: 'summary', status: 'succeeded', indexed: 2, failed: 1, errors: { CORRUPT_MEDIA: { count: 1 } } });
+    expect(run.stderr).toBe('');
+  });
+
+  it('prints a text summary without a progress bar when stderr is not a terminal, and exits 0 despite bad files', async () => {
+    const dir = library({ 'a.jpg': await makeImage(51, 48), 'bad.png': fixture('images/corrupt.png') });
+    const db = fresh('db');
+    const run = await cli([dir, '--db', db]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout[0]).toMatch(/^indexed 1 \(1 new, 0 updated\), unchanged 0, duplicates 0, failed 1 of 2 files in [\d.]+ s \(job 1\)$/);
+    expect(run.stdout[1].trim()).toBe('CORRUPT_MEDIA  1');
+    expect(run.stderr).toBe('');
+    expect((await cli([dir, '--db', db])).stdout[0]).toMatch(/^indexed 0 \(0 new, 0 updated\), unchanged 1,/);
+  });
+
+  it('refuses to run with nothing to index, and a batch size that is not a positive integer', async () => {
+    await expect(cli(['--db', fresh('db')])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(cli(['x', '--batch', '0'])).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+  });
+});
+
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
-
-// Kept at the bottom: only sha256 above uses it.
-import { createHash } from 'node:crypto';
-
-void copyFileSync;

@@ -82,7 +82,7 @@ async function processAll(
   const stageChunk = (from: number) =>
     mapOrdered(candidates.slice(from, from + options.batchSize), PREPARE_CONCURRENCY, (c) => stageFile(ctx, c));
 
-  let next = candidates.length > 0 ? stageChunk(0) : undefined;
+  let next = candidates.length > 0 && !options.signal?.aborted ? stageChunk(0) : undefined;
   for (let from = 0; next; from += options.batchSize) {
     const staged = await next;
     const more = from + options.batchSize < candidates.length && !options.signal?.aborted;

@@ -1,8 +1,8 @@
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { identityKey } from '../../models/types.ts';
-import type { Caption, CollectionStore, ItemRecord, NewItem, StoredFeature } from '../store/index.ts';
+import type { Caption, CollectionStore, ItemModality, ItemRecord, NewItem, StoredFeature } from '../store/index.ts';
 import { sameStat, type FileStatCache, type FileStatEntry } from './file-stats.ts';
-import { loadFile, mediaType, statMedia, type LoadedFile } from './media.ts';
+import { loadFile, mediaType, statMedia, type LoadedFile, type MediaType } from './media.ts';
 import { itemFailure } from './reasons.ts';
 import { readSidecar } from './sidecar.ts';
 import { imageExtras } from './thumbnail.ts';
@@ -51,26 +51,30 @@ async function stage(ctx: StageContext, c: Candidate): Promise<Staged> {
   const sidecar = await readSidecar(c.sidecars);
   const captions: Caption[] = [...c.captions, ...(sidecar ? [{ text: sidecar, source: 'sidecar' as const }] : [])];
   const cached = ctx.cache.get(c.externalId);
-  let file: LoadedFile | undefined;
+  let file: (LoadedFile & { type: MediaType }) | undefined;
   let hash: string;
   if (sameStat(cached, c.path, stat)) hash = cached.hash;
   else {
-    file = await loadFile(c.path);
+    file = await read(c);
     hash = file.hash;
   }
   for (;;) {
     const seen: FileStatEntry = { path: c.path, size: file?.size ?? stat.size, mtimeMs: file?.mtimeMs ?? stat.mtimeMs, hash };
     const existing = findItem(ctx.store, c.externalId);
     if (existing?.contentHash === hash) {
+      checkDeclared(c, existing.modality);
       const reused = await reuse(ctx, c, existing, captions, seen);
       if (reused) return reused;
     } else {
       const holder = ctx.store.findByHash(hash);
-      if (holder && holder.externalId !== c.externalId) return { kind: 'final', candidate: c, outcome: 'duplicate', seen };
+      if (holder && holder.externalId !== c.externalId) {
+        checkDeclared(c, holder.modality);
+        return { kind: 'final', candidate: c, outcome: 'duplicate', seen };
+      }
     }
     if (!file) {
       // The cached hash said the content is known but something must be (re-)encoded: read it now.
-      file = await loadFile(c.path);
+      file = await read(c);
       if (file.hash !== hash) {
         hash = file.hash;
         continue;
@@ -78,6 +82,14 @@ async function stage(ctx: StageContext, c: Candidate): Promise<Staged> {
     }
     return prepare(ctx, c, file, captions, { ...seen, size: file.size, mtimeMs: file.mtimeMs });
   }
+}
+
+/** Reads the file and refuses what is not media, or not what its manifest line says, at once. */
+async function read(c: Candidate): Promise<LoadedFile & { type: MediaType }> {
+  const file = await loadFile(c.path);
+  const type = mediaType(c.path, file.data);
+  checkDeclared(c, type.modality);
+  return { ...file, type };
 }
 
 /**
@@ -97,7 +109,6 @@ async function reuse(
   const stored = ctx.store.getFeatures(existing.id);
   const media = stored.find((f) => f.modality === modality && f.encoder === mediaKey);
   if (!media) return undefined;
-  if (c.declared && c.declared !== modality) throw declaredMismatch(c, modality);
   const fileCaptions = existing.captions.filter((x) => x.source !== 'user');
   const sameText = sameCaptions(fileCaptions, captions);
   const textKey = identityKey(ctx.encoders.text.identity);
@@ -121,9 +132,14 @@ async function reuse(
   return { kind: 'write', candidate: c, item, seen };
 }
 
-async function prepare(ctx: StageContext, c: Candidate, file: LoadedFile, captions: Caption[], seen: FileStatEntry): Promise<Staged> {
-  const type = mediaType(c.path, file.data);
-  if (c.declared && c.declared !== type.modality) throw declaredMismatch(c, type.modality);
+async function prepare(
+  ctx: StageContext,
+  c: Candidate,
+  file: LoadedFile & { type: MediaType },
+  captions: Caption[],
+  seen: FileStatEntry,
+): Promise<Staged> {
+  const { type } = file;
   const input = { name: c.path, data: file.data };
   const item: NewItem = {
     externalId: c.externalId,
@@ -169,11 +185,13 @@ async function textFeature(ctx: StageContext, c: Candidate, captions: Caption[])
   return row instanceof Float32Array ? { ...base, kind: 'dense', vector: row } : { ...base, kind: 'sparse', sparse: row };
 }
 
-function declaredMismatch(c: Candidate, actual: string): RosettaError {
-  return new RosettaError(
-    'INVALID_ARGUMENT',
-    `${c.path} is listed in the manifest as ${c.declared} (id "${c.externalId}") but its content is ${actual}`,
-  );
+function checkDeclared(c: Candidate, actual: ItemModality): void {
+  if (c.declared && c.declared !== actual) {
+    throw new RosettaError(
+      'INVALID_ARGUMENT',
+      `${c.path} is listed in the manifest as ${c.declared} (id "${c.externalId}") but its content is ${actual}`,
+    );
+  }
 }
 
 function findItem(store: CollectionStore, externalId: string): ItemRecord | undefined {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { decodeFeature, toBlob, type FeatureRow } from './codec.ts';
-import type { Caption, CaptionSource, ItemModality, ItemRecord, StoredFeature } from './types.ts';
+import type { Caption, CaptionSource, ItemModality, ItemRecord, StoreStats, StoredFeature } from './types.ts';
 
 interface ItemRow {
   id: number;
@@ -83,6 +83,15 @@ export class ItemRepository {
       projectedIds: p(`SELECT id FROM items WHERE projected = 1`),
       changedSince: p(`SELECT id FROM items WHERE vector_seq > ?`),
       maxSeq: p(`SELECT coalesce(max(vector_seq), 0) FROM items`),
+      // bm25() cannot run inside an aggregate; MATERIALIZED stops SQLite flattening it into one.
+      keyword: p(`WITH matches AS MATERIALIZED (
+                    SELECT rowid, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ?)
+                  SELECT c.item_id AS id, min(matches.rank) AS rank
+                    FROM matches JOIN captions c ON c.id = matches.rowid
+                   GROUP BY c.item_id ORDER BY rank LIMIT ?`),
+      captionCount: p(`SELECT count(*) FROM captions`),
+      thumbnailCount: p(`SELECT count(*) FROM thumbnails`),
+      featureCounts: p(`SELECT modality, encoder, dim, count(*) AS count FROM features GROUP BY modality, encoder, dim`),
     };
   }
 
@@ -212,6 +221,19 @@ export class ItemRepository {
 
   projectedIds(): number[] {
     return this.s.projectedIds.pluck().all() as number[];
+  }
+
+  /** Items whose captions match an FTS5 query, best (lowest bm25) first. */
+  keywordMatches(query: string, limit: number): { id: number; rank: number }[] {
+    return this.s.keyword.all(query, limit) as { id: number; rank: number }[];
+  }
+
+  counts(): Pick<StoreStats, 'captions' | 'thumbnails' | 'features'> {
+    return {
+      captions: this.s.captionCount.pluck().get() as number,
+      thumbnails: this.s.thumbnailCount.pluck().get() as number,
+      features: this.s.featureCounts.all() as StoreStats['features'],
+    };
   }
 
   /** The largest change counter any item carries. */

@@ -1,9 +1,8 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { HnswIndex, SerialQueue, type VectorIndex } from '../vector/index.ts';
-import { sameFeature } from './codec.ts';
 import { openDatabase } from './db.ts';
 import { ftsQuery } from './fts.ts';
 import { fingerprint, loadRecorded } from './index-file.ts';
@@ -12,13 +11,11 @@ import { ItemRepository } from './items.ts';
 import { JobRepository } from './jobs.ts';
 import { lockDirectory } from './lock.ts';
 import { MetaRepository } from './meta.ts';
-import { checkProjector, projectItem } from './project.ts';
+import { checkProjector } from './project.ts';
 import { projectInto } from './rebuild.ts';
 import {
   itemModalities,
   type AddResult,
-  type Caption,
-  type CaptionSource,
   type FeatureModality,
   type ItemModality,
   type ItemPatch,
@@ -96,7 +93,6 @@ export class CollectionStore {
   private seq: number;
   private unsaved = 0;
   private closed = false;
-  private readonly keywordStmt: Statement;
 
   /** @internal use openStore */
   constructor(
@@ -107,14 +103,6 @@ export class CollectionStore {
   ) {
     this.items = new ItemRepository(db);
     this.writer = new ItemWriter(this.items, () => this.projector, () => this.nextSeq());
-    // bm25() cannot run inside an aggregate; MATERIALIZED stops SQLite flattening it into one.
-    this.keywordStmt = db.prepare(
-      `WITH matches AS MATERIALIZED (
-         SELECT rowid, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ?)
-       SELECT c.item_id AS id, min(matches.rank) AS rank
-         FROM matches JOIN captions c ON c.id = matches.rowid
-        GROUP BY c.item_id ORDER BY rank LIMIT ?`,
-    );
     this.jobs = new JobRepository(db);
     this.meta = new MetaRepository(db);
     this.projector = options.projector;
@@ -251,7 +239,7 @@ export class CollectionStore {
     checkLimit(limit, 'limit');
     const query = typeof text === 'string' ? ftsQuery(text) : undefined;
     if (!query) throw new RosettaError('EMPTY_INPUT', 'keyword query has no words to search for');
-    const rows = this.keywordStmt.all(query, limit) as { id: number; rank: number }[];
+    const rows = this.items.keywordMatches(query, limit);
     const records = this.items.getMany(rows.map((r) => r.id));
     return rows.flatMap((r) => {
       const item = records.get(r.id);
@@ -343,16 +331,11 @@ export class CollectionStore {
   /** @example store.stats(); // { items: 120, vectors: 118, byModality: { image: 100, audio: 20 }, ... } */
   stats(): StoreStats {
     this.checkOpen();
-    const count = (sql: string) => this.db.prepare(sql).pluck().get() as number;
     return {
       items: this.modalityOf.size,
       byModality: { ...this.modalityCounts },
       vectors: this.index.size(),
-      captions: count('SELECT count(*) FROM captions'),
-      thumbnails: count('SELECT count(*) FROM thumbnails'),
-      features: this.db
-        .prepare('SELECT modality, encoder, dim, count(*) AS count FROM features GROUP BY modality, encoder, dim')
-        .all() as StoreStats['features'],
+      ...this.items.counts(),
       space: this.space,
       unsaved: this.unsaved,
     };

@@ -97,7 +97,8 @@ describe('HnswIndex', () => {
   });
 
   it('widens ef with k', () => {
-    expect(defaultEf(10)).toBe(128);
-    expect(defaultEf(200)).toBe(400);
+    expect(defaultEf(1)).toBe(192);
+    expect(defaultEf(10)).toBe(192);
+    expect(defaultEf(100)).toBe(528);
   });
 });

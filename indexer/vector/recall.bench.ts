@@ -9,8 +9,20 @@
  * codes through a fixed random 32 x dim matrix and adds 10% noise: an intrinsic dimension
  * like that reported for CLIP-style embeddings. Queries are fresh draws, not indexed points.
  *
- * Measured on the 2-core dev container (shared), M=16, efConstruction=200, 200 queries:
- *   see the table printed by a run; the numbers quoted in hnsw-index.ts come from it.
+ * Measured on the shared 2-core dev container, M=16, efConstruction=200, 100k x 256-d:
+ *
+ *   recall@k     ef:  64     128    192    256    384    512    1024
+ *   lowrank  k=10     0.890  0.970  0.988  0.993  0.998  0.999  1.000
+ *   lowrank  k=50     0.771  0.909  0.956  0.976  0.992  0.996  1.000
+ *   lowrank  k=100    -      0.864  0.930  0.958  0.984  0.993  0.999
+ *   gaussian k=10     0.119  0.217  0.284  0.355  0.456  0.535  -
+ *   gaussian k=50     0.097  0.173  0.240  0.297  0.392  0.471  -
+ *   (the gaussian rows came from an earlier script calling hnswlib-node directly, same M and
+ *   efConstruction, another RNG)
+ *
+ * Build: 100k low-rank vectors took 701 s of wall time on that (heavily shared) machine,
+ * iid Gaussian 291 s; search at ef=192 about 3 ms per query. 20k iid Gaussian vectors need
+ * ef=1024 for recall@10 = 0.98.
  */
 import { ExactIndex } from './exact-index.ts';
 import { HnswIndex } from './hnsw-index.ts';

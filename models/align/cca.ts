@@ -153,11 +153,7 @@ export async function blockCca(blocks: readonly CcaBlock[], options: CcaOptions 
     return { lx, t };
   });
 
-  const { u, v, sigma } = stackedSvd(
-    whitened.map((w) => w.t),
-    q,
-    k,
-  );
+  const { u, v, sigma } = stackedSvd(whitened.map((w) => w.t), q, k);
   return {
     dim: k,
     ...(clamped ? { clamped } : {}),

@@ -4,7 +4,7 @@ import { isRosettaError } from '../errors.ts';
 import type { SparseRow } from '../types.ts';
 import { Gemm } from './gemm.ts';
 import { embedSparse, fitTextBag, knownIds } from './rsvd.ts';
-import { gaussian } from './random.ts';
+import { rng } from './test-support.ts';
 
 let gemm: Gemm;
 beforeAll(async () => {
@@ -18,7 +18,7 @@ const idSpace = 3000;
 
 /** Captions drawn from 10 "topics" (40 ids each, overlapping) plus 8 noise ids, L2-normalised. */
 function topicCaptions(n: number, seed: number): SparseRow[] {
-  const next = gaussian(seed);
+  const next = rng(seed);
   const uniform = () => 0.5 + Math.atan(next()) / Math.PI; // any fixed map to (0, 1) will do
   const topics = Array.from({ length: 10 }, (_, t) => Array.from({ length: 40 }, (_, j) => (t * 97 + j * 13) % idSpace));
   return Array.from({ length: n }, () => {

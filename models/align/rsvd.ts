@@ -13,8 +13,7 @@ import type { SparseRow } from '../types.ts';
 import { withGemm, type Gemm } from './gemm.ts';
 import { addRelativeRidge, cholesky, inverseLowerTransposed, symmetricEigen, type Mat } from './linalg.ts';
 import { withDefaults } from './options.ts';
-import { gaussian } from './random.ts';
-import { buildCsr, fromPanels, mulPanels, mulTransposedPanels, toPanels, type Csr } from './sparse.ts';
+import { buildCsr, fromPanels, mulPanels, mulTransposedPanels, sketchPanels, toPanels, type Csr } from './sparse.ts';
 
 export interface TextBag {
   /** Size of the hashed id space the sparse rows come from. */
@@ -37,7 +36,7 @@ export interface TextBagOptions {
   oversample?: number;
   /** Power iterations; each costs two passes over the captions. Default 2. */
   powerIterations?: number;
-  /** Seed of the Gaussian test matrix: the same seed gives the same bag. Default 1. */
+  /** Seed of the random test matrix: the same seed gives the same bag. Default 1. */
   seed?: number;
   /** Ids occurring in fewer captions get no row (embed to zero). Default 1: every id that occurs. */
   minCount?: number;
@@ -79,10 +78,20 @@ export async function fitTextBag(captions: readonly SparseRow[], options: TextBa
 
   return withGemm(o.gemm, async (gemm) => {
     const { v, sigma } = await randomisedSvd(a, k, l, o.powerIterations, o.seed, gemm);
-    const bag: TextBag = { idSpace: o.idSpace, dim: k, ids: a.ids, rows: v, singularValues: sigma };
     // The fitting captions go through the same t·E as any later caption, only in bulk.
     const embeddedAll = fromPanels(mulPanels(a, toPanels(v, a.cols, k), k), a.rows, k);
     const embedded = Array.from({ length: a.rows }, (_, i) => embeddedAll.subarray(i * k, (i + 1) * k));
+    // Columns were numbered by frequency for speed; the bag lists ids ascending for lookup.
+    const order = Array.from(a.ids.keys()).sort((x, y) => a.ids[x] - a.ids[y]);
+    const rows = new Float32Array(a.cols * k);
+    order.forEach((c, r) => rows.set(v.subarray(c * k, (c + 1) * k), r * k));
+    const bag: TextBag = {
+      idSpace: o.idSpace,
+      dim: k,
+      ids: Uint32Array.from(order, (c) => a.ids[c]),
+      rows,
+      singularValues: sigma,
+    };
     return { bag, embedded, ...(k < o.dim ? { clamped: { requested: o.dim, limit, value: k } } : {}) };
   });
 }
@@ -127,8 +136,9 @@ function findId(ids: Uint32Array, id: number): number {
 
 /**
  * Top-k right singular vectors (cols x k, row-major) and singular values of A, from an l-column
- * sketch. Every product with A or Aᵀ is followed by an orthonormalisation, so the power
- * iterations do not drown the smaller singular directions in float32 rounding.
+ * sketch (a sparse sign test matrix, see sketchPanels). Every product with A or Aᵀ is followed
+ * by an orthonormalisation, so the power iterations do not drown the smaller singular
+ * directions in float32 rounding.
  */
 async function randomisedSvd(
   a: Csr,
@@ -138,14 +148,10 @@ async function randomisedSvd(
   seed: number,
   gemm: Gemm,
 ): Promise<{ v: Float32Array; sigma: Float32Array }> {
-  const next = gaussian(seed);
-  // iid Gaussian in any layout is iid Gaussian: fill the panel layout directly.
-  const omega = new Float32Array(a.cols * l);
-  for (let i = 0; i < omega.length; i++) omega[i] = next();
   // Intermediate bases only need to span the right subspace, well conditioned: one Cholesky-QR
   // pass does that; the final Q, from which B is formed, gets the second pass (CholQR2).
   const last = powerIterations === 0 ? 2 : 1;
-  let q = await orthonormalise(fromPanels(mulPanels(a, omega, l), a.rows, l), a.rows, l, last, gemm);
+  let q = await orthonormalise(fromPanels(sketchPanels(a, l, seed), a.rows, l), a.rows, l, last, gemm);
   for (let it = 0; it < powerIterations; it++) {
     const z = await orthonormalise(fromPanels(mulTransposedPanels(a, toPanels(q, a.rows, l), l), a.cols, l), a.cols, l, 1, gemm);
     const passes = it === powerIterations - 1 ? 2 : 1;

@@ -1,5 +1,4 @@
 // Synthetic data with planted structure for the align tests. Test-only: index.ts does not export it.
-import { gaussian } from './random.ts';
 import type { Mat } from './linalg.ts';
 
 /** k orthonormal rows in R^d (Gram-Schmidt on Gaussian rows). */
@@ -42,8 +41,29 @@ export function latent(n: number, k: number, next: () => number): Float64Array[]
   return Array.from({ length: n }, () => Float64Array.from({ length: k }, next));
 }
 
+/** Seeded standard normals: mulberry32 uniforms through Box-Muller. */
 export function rng(seed: number): () => number {
-  return gaussian(seed);
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * uniform();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
 }
 
 /** (rows - mean) · a: the variates, n x a.cols, in float64. */

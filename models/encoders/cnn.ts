@@ -1,6 +1,7 @@
 import { OnnxSession, type Device } from '../runtime/index.ts';
 import type { EncoderIdentity, MediaInput, Modality, StagedEncoder } from '../types.ts';
 import type { ImageRecipe } from '../image/recipe.ts';
+import { l2normalize } from '../vectors.ts';
 
 /** What a CNN encoder needs to know about its ONNX model. */
 export interface CnnModel {
@@ -27,12 +28,13 @@ export async function createCnnEncoder<M extends VisualModality>(
   modality: M,
   model: CnnModel,
   preprocess: Preprocess,
-  options: { device?: Device; identity?: EncoderIdentity } = {},
+  options: { device?: Device; identity?: EncoderIdentity; intraOpThreads?: number } = {},
 ): Promise<StagedEncoder<M, Float32Array>> {
   const session = await OnnxSession.create(model.modelPath, {
     device: options.device ?? 'cpu',
     expectInputs: [model.inputName],
     expectOutputs: [model.outputName],
+    intraOpThreads: options.intraOpThreads ?? (Number(process.env.ROSETTA_CNN_THREADS) || undefined),
   });
   const size = model.recipe.size;
   const dims = (n: number) =>
@@ -61,13 +63,4 @@ export async function createCnnEncoder<M extends VisualModality>(
     encode: async (inputs) => run(await Promise.all(inputs.map(prepare))),
     close: () => session.close(),
   };
-}
-
-/** Scales a row to unit length in place (a zero row stays zero) and returns it. */
-export function l2normalize(row: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += row[i] * row[i];
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < row.length; i++) row[i] /= norm;
-  return row;
 }

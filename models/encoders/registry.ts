@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { RosettaError } from '../errors.ts';
 import type { Device } from '../runtime/index.ts';
 import type { Encoder, Modality } from '../types.ts';
-import { ensureImageBackbone, describeImageBackbone, imageToTensor } from '../image/index.ts';
+import { ensureImageBackbone, locateBackbone, imageToTensor } from '../image/index.ts';
 import { sketchToTensor } from '../sketch/index.ts';
 import { createTextEncoder } from '../text/index.ts';
 import { createAudioEncoder } from '../audio/index.ts';
@@ -62,7 +62,7 @@ export async function createEncoder(modality: Modality, settings: EncoderSetting
 
 /** Every encoder Rosetta knows of, built-in and external, with whether its files are ready. */
 export async function describeEncoders(settings: EncoderSettings): Promise<EncoderDescription[]> {
-  const backbone = describeImageBackbone({ cacheDir: settings.cacheDir });
+  const backbone = await locateBackbone({ cacheDir: settings.cacheDir });
   const builtIn: EncoderDescription[] = [
     ...(['image', 'sketch'] as const).map((modality) => ({
       modality,

@@ -3,6 +3,7 @@
 import { dirname } from 'node:path';
 import { RosettaError, isRosettaError } from '../errors.ts';
 import { OnnxSession, type Device, type TensorSpec } from '../runtime/index.ts';
+import { l2normalize } from '../vectors.ts';
 import type { Encoder, EncoderIdentity, MediaInput, Modality, StagedEncoder } from '../types.ts';
 import type { ExternalManifest, ParsedManifest } from './manifest.ts';
 import type { InputRole, MediaPipeline, TextPipeline, TokenBatch } from './pipeline.ts';
@@ -160,14 +161,4 @@ async function checked(parsed: ParsedManifest, probe: () => Promise<unknown>): P
       { cause: err },
     );
   }
-}
-
-// Same as the built-in encoders' l2normalize; not imported from ../encoders/ because that
-// module imports this one.
-function l2normalize(row: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += row[i] * row[i];
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < row.length; i++) row[i] /= norm;
-  return row;
 }

@@ -111,18 +111,12 @@ export const defaultCacheDir = fileURLToPath(new URL('../cache/', import.meta.ur
  *
  * @example
  * const b = await ensureImageBackbone();
- * // { modelPath: '.../models/cache/image-mobilenet_v2.block_10_depthwise_relu.max-3f2a....onnx',
+ * // { modelPath: '.../models/cache/image-mobilenet_v2.block_10_depthwise_relu.max-0e8607b7ff68755f.onnx',
  * //   inputName: 'image', outputName: 'embedding', dim: 384, recipe: { size: 224, ... },
- * //   identity: { name: 'image-cnn/mobilenet_v2.block_10_depthwise_relu.max', version: 'keras2onnx-1+1c0e...', weightsHash: '6538...' } }
+ * //   identity: { name: 'image-cnn/mobilenet_v2.block_10_depthwise_relu.max', version: 'keras2onnx-1+dcd90fb1', weightsHash: '8277456a14f3...' } }
  */
 export async function ensureImageBackbone(options: { cacheDir?: string; variant?: string } = {}): Promise<ImageBackbone> {
-  const variant = findVariant(options.variant);
-  const cacheDir = options.cacheDir ?? defaultCacheDir;
-  const sourceDir = nsfwjsModelDir(variant.model);
-  const weightsHash = await hashTfjsModelDir(sourceDir);
-  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size };
-  const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-  const modelPath = path.join(cacheDir, `image-${variant.id}-${key.slice(0, 16)}.onnx`);
+  const { variant, cacheDir, sourceDir, weightsHash, key, modelPath } = await locateBackbone(options);
 
   if (!(await exists(modelPath))) {
     const artifacts = await loadTfjsArtifacts(sourceDir);
@@ -155,6 +149,23 @@ export async function ensureImageBackbone(options: { cacheDir?: string; variant?
     // The recipe changes the vectors without changing the file, so it is part of the version.
     identity: { name: `image-cnn/${variant.id}`, version: `${CONVERTER_VERSION}+${recipeDigest(variant.recipe)}`, weightsHash },
   };
+}
+
+/**
+ * Where the chosen variant's ONNX file lives (whether or not it has been converted yet).
+ *
+ * @example
+ * const { modelPath, variant } = await locateBackbone(); // no conversion, reads the weights to hash them
+ */
+export async function locateBackbone(options: { cacheDir?: string; variant?: string } = {}) {
+  const variant = findVariant(options.variant);
+  const cacheDir = options.cacheDir ?? defaultCacheDir;
+  const sourceDir = nsfwjsModelDir(variant.model);
+  const weightsHash = await hashTfjsModelDir(sourceDir);
+  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size };
+  const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+  const modelPath = path.join(cacheDir, `image-${variant.id}-${key.slice(0, 16)}.onnx`);
+  return { variant, cacheDir, sourceDir, weightsHash, key, modelPath, name: `image-cnn/${variant.id}` };
 }
 
 function recipeDigest(recipe: ImageRecipe): string {

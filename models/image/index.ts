@@ -2,4 +2,4 @@ export * from './recipe.ts';
 export { sniffImageType, describeContent, type ImageType } from './sniff.ts';
 export { decodeImage, decodePixels, type RgbImage, type RawPixels, type PixelRequest } from './decode.ts';
 export { rgbToTensor, imageToTensor, pixelsToTensor } from './preprocess.ts';
-// backbone exports are added by the lead
+export { ensureImageBackbone, locateBackbone, listBackboneVariants, defaultCacheDir, type ImageBackbone, type BackboneVariant } from './backbone.ts';

@@ -56,7 +56,7 @@ export function nsfwjsModelDir(model: NsfwjsModel): string {
  * @example
  * const a = await loadTfjsArtifacts(nsfwjsModelDir('mobilenet_v2'));
  * a.weightSpecs.length // 266
- * a.weightData.byteLength // 2_619_...
+ * a.weightData.byteLength // 2619461
  */
 export async function loadTfjsArtifacts(dir: string): Promise<TfjsArtifacts> {
   const modelPath = path.join(dir, 'model.min.js');
@@ -106,7 +106,7 @@ export async function loadTfjsArtifacts(dir: string): Promise<TfjsArtifacts> {
  * the identity of the weights, computed without evaluating 25 MB of JavaScript.
  *
  * @example
- * await hashTfjsModelDir(nsfwjsModelDir('mobilenet_v2')) // '6538192f6b4d...'
+ * await hashTfjsModelDir(nsfwjsModelDir('mobilenet_v2')) // '8277456a14f3...'
  */
 export async function hashTfjsModelDir(dir: string): Promise<string> {
   let names: string[];

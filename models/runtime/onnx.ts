@@ -12,6 +12,11 @@ export interface SessionOptions {
   expectOutputs?: string[];
   /** Threads for one operator. Defaults to ONNX Runtime's choice (all cores). */
   intraOpThreads?: number;
+  /**
+   * Let idle intra-op threads spin. Off by default: on a small shared machine spinning threads
+   * burn the core that decoding (sharp, audio workers) needs, for no gain in throughput.
+   */
+  spinning?: boolean;
 }
 
 export interface TensorSpec {
@@ -50,6 +55,7 @@ export class OnnxSession {
           executionProviders: [device],
           graphOptimizationLevel: 'all',
           ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+          extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
         });
         const created = new OnnxSession(session, device, source);
         created.checkNames(options);

@@ -4,13 +4,14 @@
 //   node --import tsx test/helpers/index-child.ts index <paths...> --db DIR [--json] [--strict] [--batch N]
 //
 // Also exports the pieces the in-process tests share.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../bin/config.ts';
 import type { CliContext } from '../../bin/commands/context.ts';
+import { registerIndexCommand } from '../../bin/commands/index-command.ts';
 import { openStore, randomLinearProjector, type CollectionStore, type Projector } from '../../indexer/store/index.ts';
 import type { IndexEncoders } from '../../indexer/job/index.ts';
-import { isRosettaError } from '../../models/errors.ts';
+import { createEncoder, isRosettaError } from '../../models/index.ts';
 
 /** The space every index test uses: small, so projections are cheap. */
 export function testSpace(): Projector {
@@ -24,7 +25,6 @@ export function openTestStore(dir: string): Promise<CollectionStore> {
 /** The built-in encoders, as the CLI loads them (models/cache holds the converted CNN). */
 export async function loadTestEncoders(): Promise<IndexEncoders> {
   const config = loadConfig({}, {});
-  const createEncoder = await encoderFactory();
   const [image, audio, text] = await Promise.all([
     createEncoder('image', config),
     createEncoder('audio', config),
@@ -33,32 +33,11 @@ export async function loadTestEncoders(): Promise<IndexEncoders> {
   return { image, audio, text } as IndexEncoders;
 }
 
-// TEMP while models/encoders/registry.ts imports backbone exports models/image/index.ts lacks.
-async function encoderFactory(): Promise<(m: 'image' | 'audio' | 'text', c: ReturnType<typeof loadConfig>) => Promise<unknown>> {
-  try {
-    return (await import('../../models/index.ts')).createEncoder;
-  } catch {
-    const { ensureImageBackbone } = await import('../../models/image/backbone.ts');
-    const { imageToTensor } = await import('../../models/image/index.ts');
-    const { createCnnEncoder } = await import('../../models/encoders/cnn.ts');
-    const { createTextEncoder } = await import('../../models/text/index.ts');
-    const { createAudioEncoder } = await import('../../models/audio/index.ts');
-    return async (m, c) =>
-      m === 'image'
-        ? createCnnEncoder('image', await ensureImageBackbone({ cacheDir: c.cacheDir }), imageToTensor)
-        : m === 'audio'
-          ? createAudioEncoder()
-          : createTextEncoder();
-  }
-}
-
 async function main(argv: string[]): Promise<void> {
   const context: CliContext = {
     config: () => loadConfig({}, {}),
     openStore: (dir) => openTestStore(dir),
   };
-  // Imported here so that the in-process tests, which only need the exports above, do not load the CLI.
-  const { registerIndexCommand } = await import('../../bin/commands/index-command.ts');
   const program = new Command('rosetta').exitOverride();
   registerIndexCommand(program, context);
   try {
@@ -67,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
     if (isRosettaError(err)) {
       process.stderr.write(`rosetta: ${err.code}: ${err.message}\n`);
       process.exitCode = 2;
+    } else if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
     } else throw err;
   }
 }

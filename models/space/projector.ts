@@ -1,0 +1,114 @@
+/**
+ * The trained space as the collection store's Projector (synchronous, in TypeScript) and as
+ * the query embedder. Weights come from the head ONNX files (see onnx-weights.ts); the math
+ * is head-math.ts.
+ */
+import type { ItemModality, Projector, StoredFeature } from '../../indexer/store/index.ts';
+import { RosettaError } from '../errors.ts';
+import type { Modality, SparseRow } from '../types.ts';
+import type { BagHeadParams, DenseHeadParams } from './align-stage2.ts';
+import type { DenseModality } from './corpus.ts';
+import { loadCurrentSpace, loadSpace, type LoadedSpace } from './directory.ts';
+import { applyDense, BagIndex } from './head-math.ts';
+import { withBias } from './init.ts';
+
+/**
+ * @example
+ * const projector = await SpaceProjector.load('models/spaces/20261128T075700Z-3f9a2b1c');
+ * projector.project({ modality: 'image', features }) // Float32Array(256), unit length
+ * projector.embedQuery('text', captionRow)           // same space: rank by dot product
+ */
+export class SpaceProjector implements Projector {
+  readonly version: string;
+  readonly dim: number;
+  /** Encoder identity key and feature dim per modality, as the space was trained. */
+  readonly encoders: Partial<Record<Modality, { key: string; dim: number }>>;
+  private readonly dense: Partial<Record<DenseModality, DenseHeadParams>> = {};
+  private readonly bag: BagIndex;
+
+  constructor(readonly space: LoadedSpace) {
+    const { manifest, model } = space;
+    this.version = manifest.version;
+    this.dim = manifest.dim;
+    this.encoders = manifest.encoders;
+    for (const m of ['image', 'sketch', 'audio'] as const) {
+      const head = model.heads[m];
+      if (head?.kind === 'dense') this.dense[m] = head;
+    }
+    const text = model.heads.text;
+    if (text?.kind !== 'bag') throw new RosettaError('MODEL_INVALID', `space ${this.version} has no text bag head`);
+    this.bag = new BagIndex(text as BagHeadParams);
+  }
+
+  static async load(dir: string): Promise<SpaceProjector> {
+    return new SpaceProjector(await loadSpace(dir));
+  }
+
+  /** The projector of the space in service, or null when CURRENT names none. */
+  static async current(modelsDir: string): Promise<SpaceProjector | null> {
+    const space = await loadCurrentSpace(modelsDir);
+    return space && new SpaceProjector(space);
+  }
+
+  /** Which modalities this space can embed. */
+  get modalities(): Modality[] {
+    return [...(Object.keys(this.dense) as Modality[]), 'text'];
+  }
+
+  /**
+   * An item's vector from its stored feature of the item's own modality and the space's
+   * encoder. Null when the item has no feature of that modality; an item whose features all
+   * come from another encoder is refused (DIMENSION_MISMATCH naming both): vectors of two
+   * encoders must never share an index.
+   */
+  project(item: { modality: ItemModality; features: StoredFeature[] }): Float32Array | null {
+    const own = item.features.filter((f) => f.modality === item.modality);
+    if (own.length === 0) return null;
+    const expected = this.encoders[item.modality];
+    const match = own.find((f) => f.encoder === expected?.key);
+    if (!match) this.checkEncoder(item.modality, own[0].encoder);
+    return this.embedQuery(item.modality, match!.kind === 'dense' ? match!.vector : match!.sparse, match!.encoder);
+  }
+
+  /**
+   * A query's (or any input's) features in the space, L2-normalised. Text takes the
+   * featurizer's sparse row; image, sketch and audio their encoder's dense row. With
+   * `encoder`, features made by an encoder other than the space's are refused.
+   *
+   * @example projector.embedQuery('text', row, 'lexical-text@1#3f9a2b1c0d4e') // Float32Array(256)
+   */
+  embedQuery(modality: Modality, features: Float32Array | SparseRow, encoder?: string): Float32Array {
+    if (encoder !== undefined) this.checkEncoder(modality, encoder);
+    if (modality === 'text') {
+      const row = features as SparseRow;
+      if (!(row?.ids instanceof Uint32Array) || !(row.weights instanceof Float32Array) || row.ids.length !== row.weights.length) {
+        throw new RosettaError('INVALID_ARGUMENT', 'text features must be a SparseRow {ids: Uint32Array, weights: Float32Array}');
+      }
+      const biased = withBias(row);
+      // The bias row alone would put every unknown text on one point.
+      if (this.bag.known(biased) <= 1) throw new RosettaError('EMPTY_INPUT', `the text has no word space ${this.version} was trained on; use other words`);
+      return this.bag.apply(biased);
+    }
+    const head = this.dense[modality];
+    if (!head) {
+      throw new RosettaError('INVALID_ARGUMENT', `space ${this.version} has no ${modality} head (it has: ${this.modalities.join(', ')}); train it with ${modality} pairs`);
+    }
+    if (!(features instanceof Float32Array)) throw new RosettaError('INVALID_ARGUMENT', `${modality} features must be a Float32Array`);
+    return applyDense(head, features, `${modality} features`);
+  }
+
+  /** Throws unless `encoder` is the identity key the space was trained on for `modality`. */
+  checkEncoder(modality: Modality, encoder: string): void {
+    const expected = this.encoders[modality];
+    if (!expected) {
+      throw new RosettaError('INVALID_ARGUMENT', `space ${this.version} was trained without ${modality} features`);
+    }
+    if (expected.key !== encoder) {
+      throw new RosettaError(
+        'DIMENSION_MISMATCH',
+        `${modality} features were made by encoder ${encoder}, but space ${this.version} was trained on ${expected.key}; ` +
+          'retrain the space (rosetta train) or index with the encoder it was trained on',
+      );
+    }
+  }
+}

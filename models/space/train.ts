@@ -1,0 +1,248 @@
+/**
+ * Trains a space from a corpus: validation split, Stage 1 (CCA), Stage 2 (contrastive,
+ * early-stopped) from the CCA or from an earlier space, and the validation report.
+ */
+import { fitLinearSpace, type AlignmentCorpus, type FitSpaceOptions, type LinearSpace } from '../align/index.ts';
+import { RosettaError } from '../errors.ts';
+import type { Device } from '../runtime/index.ts';
+import { trainAlignment, type AlignModel, type EpochRecord, type PairData, type PairSet, type StepProgress } from './align-stage2.ts';
+import { denseModalities, pairCounts, pairSetNames, type PairCorpus, type PairSetName } from './corpus.ts';
+import { probeDevice } from './device.ts';
+import type { SpaceDraft } from './directory.ts';
+import { evaluateEmergent, evaluateSpace, linearEmbedder, modelEmbedder, type Embedder } from './evaluate.ts';
+import { defaultSplit, splitCorpus } from './groups.ts';
+import { extendTextBag, modelFromLinearSpace, unitScale, withBias } from './init.ts';
+
+export interface TrainSpaceOptions {
+  /** Dimension of the space. Default 256 (Stage 1 may clamp it to what the data supports). */
+  dim?: number;
+  /** Stage-2 epochs at most. Default 20. */
+  epochs?: number;
+  /** Default 256 (a smaller set trains in one batch of all its pairs). */
+  batchSize?: number;
+  /** AdamW learning rate. Default 1e-3. */
+  lr?: number;
+  weightDecay?: number;
+  /** Seeds the split, the text bag, MLP init and batch order. Default 1. */
+  seed?: number;
+  /** Epochs without a better validation Recall@10 before stopping. Default 3. */
+  patience?: number;
+  /** Residual MLP width on the dense heads; 0 (default) keeps them linear. */
+  hidden?: number;
+  /** Where Stage 2 runs. Default 'cpu'; an unavailable explicit device is DEVICE_UNAVAILABLE. */
+  device?: Device;
+  intraOpThreads?: number;
+  /** Stage-1 regularisation (see FitSpaceOptions); defaults in `trainDefaults.cca`. */
+  cca?: Pick<FitSpaceOptions, 'regX' | 'regY' | 'ridgeReg' | 'scaleByCorrelation'>;
+  /** Held-out share and minimum per pair set. Default 0.1 and 32. */
+  split?: { fraction?: number; minCount?: number };
+  /** Start Stage 2 from these heads (an earlier space) instead of this data's CCA. */
+  init?: { model: AlignModel; name: string };
+  /** Names the data in the manifest, e.g. 'manifest:pairs.jsonl'. */
+  source: string;
+  /** Carried into the manifest. */
+  encodeReport?: { skipped: number; droppedPairs: number; ms: number };
+  onProgress?: (event: TrainEvent) => void;
+}
+
+export type TrainEvent =
+  | { stage: 'split'; train: Record<PairSetName, number>; val: Record<PairSetName, number> }
+  | { stage: 'stage1'; ms: number; dim: number }
+  | { stage: 'init'; from: string; reason?: string }
+  | { stage: 'step'; progress: StepProgress }
+  | { stage: 'epoch'; epochs: number; record: EpochRecord }
+  | { stage: 'evaluate'; ms: number };
+
+export const trainDefaults = {
+  dim: 256,
+  epochs: 20,
+  batchSize: 256,
+  lr: 1e-3,
+  weightDecay: 0.01,
+  seed: 1,
+  patience: 3,
+  hidden: 0,
+  cca: {} as Pick<FitSpaceOptions, 'regX' | 'regY' | 'ridgeReg' | 'scaleByCorrelation'>,
+} as const;
+
+/**
+ * @example
+ * const { model, draft } = await trainSpace(corpus, { source: 'manifest:pairs.jsonl', seed: 1 });
+ * draft.recall['text→image'].systems // { unaligned: { r10: 0.04 }, cca: { r10: 0.41 }, contrastive: { r10: 0.55 } }
+ */
+export async function trainSpace(corpus: PairCorpus, options: TrainSpaceOptions): Promise<{ model: AlignModel; draft: SpaceDraft; stage1: LinearSpace }> {
+  const o = { ...trainDefaults, ...definedOnly(options) };
+  const started = performance.now();
+  const emit = options.onProgress ?? (() => {});
+  const device = await probeDevice(options.device ?? 'cpu');
+  const valFraction = options.split?.fraction ?? defaultSplit.fraction;
+  const valMin = options.split?.minCount ?? defaultSplit.minCount;
+  const { train, val } = splitCorpus(corpus, { fraction: valFraction, minCount: valMin, seed: o.seed });
+  emit({ stage: 'split', train: pairCounts(train), val: pairCounts(val) });
+
+  let t = performance.now();
+  const { space, report } = await fitLinearSpace(alignmentCorpus(train), { ...trainDefaults.cca, ...options.cca, dim: o.dim, text: { seed: o.seed } });
+  const stage1Ms = performance.now() - t;
+  emit({ stage: 'stage1', ms: Math.round(stage1Ms), dim: space.dim });
+
+  let initial: AlignModel;
+  let init = 'cca';
+  const refusal = options.init ? warmStartRefusal(options.init.model, corpus) : undefined;
+  if (options.init && refusal === undefined) {
+    initial = extendTextBag(options.init.model, train.captions.map((c) => c.row));
+    init = `warm:${options.init.name}`;
+  } else {
+    initial = await modelFromLinearSpace(space, { hidden: o.hidden, seed: o.seed });
+    const rows = (m: 'image' | 'sketch' | 'audio') => [...(train.captioned[m]?.features ?? []), ...(m === 'image' ? (train.sketchImage?.image ?? []) : m === 'sketch' ? (train.sketchImage?.sketch ?? []) : [])];
+    unitScale(initial, { image: rows('image'), sketch: rows('sketch'), audio: rows('audio') }, train.captions.map((c) => c.row));
+  }
+  emit({ stage: 'init', from: init, ...(refusal ? { reason: refusal } : {}) });
+  const dim = (initial.heads.text as { dim: number }).dim;
+
+  const sets = pairSets(train, val, initial);
+  if (sets.length === 0) throw new RosettaError('INVALID_ARGUMENT', 'no pair set has at least 2 training and 2 validation pairs; add more pairs');
+  t = performance.now();
+  const result = await trainAlignment(initial, sets, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    patience: o.patience,
+    monitor: 'recall',
+    device,
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    onStep: (progress) => emit({ stage: 'step', progress }),
+    onEpoch: (record) => emit({ stage: 'epoch', epochs: o.epochs, record }),
+  });
+  const stage2Ms = performance.now() - t;
+
+  t = performance.now();
+  const systems: Record<string, Embedder> = { cca: linearEmbedder(space) };
+  if (init !== 'cca') systems.start = modelEmbedder(initial);
+  systems.contrastive = modelEmbedder(result.model);
+  const evalOptions = { dim, seed: o.seed };
+  const recall = evaluateSpace(val, systems, evalOptions);
+  const emergent = evaluateEmergent(corpus, val, systems, evalOptions);
+  const evalMs = performance.now() - t;
+  emit({ stage: 'evaluate', ms: Math.round(evalMs) });
+
+  const trainCounts = pairCounts(train);
+  const valCounts = pairCounts(val);
+  const draft: SpaceDraft = {
+    default: false,
+    dim,
+    logScale: result.model.logScale,
+    encoders: corpus.encoders,
+    data: {
+      source: options.source,
+      pairs: Object.fromEntries(pairSetNames.filter((s) => trainCounts[s] + valCounts[s] > 0).map((s) => [s, { train: trainCounts[s], val: valCounts[s] }])),
+      captions: corpus.captions.length,
+      skipped: options.encodeReport?.skipped ?? 0,
+      droppedPairs: options.encodeReport?.droppedPairs ?? 0,
+    },
+    hyper: {
+      dim: o.dim,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      weightDecay: o.weightDecay,
+      seed: o.seed,
+      patience: o.patience,
+      hidden: init === 'cca' ? o.hidden : hiddenOf(initial),
+      valFraction,
+      valMin,
+      init,
+    },
+    recall,
+    ...(emergent ? { emergent } : {}),
+    training: {
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      history: result.history.map((h) => ({
+        epoch: h.epoch,
+        trainLoss: h.trainLoss,
+        valLoss: h.valLoss,
+        valR10: Object.fromEntries(Object.entries(h.valRecall).map(([set, r]) => [set, (r.aToB.r10 + r.bToA.r10) / 2])),
+        seconds: h.seconds,
+      })),
+      stage1: { dim: space.dim, textBagDim: report.textBag.dim, textIds: report.textBag.ids, clamped: report.clamped !== undefined, ...(report.sketchMap ? { sketchMap: report.sketchMap } : {}) },
+    },
+    timings: {
+      ...(options.encodeReport ? { encodeMs: options.encodeReport.ms } : {}),
+      stage1Ms: Math.round(stage1Ms),
+      stage2Ms: Math.round(stage2Ms),
+      evalMs: Math.round(evalMs),
+      trainMs: Math.round(performance.now() - started),
+    },
+    device: result.device,
+  };
+  return { model: result.model, draft, stage1: space };
+}
+
+/** The Stage-2 pair sets the split supports: at least 2 pairs on each side of it. */
+function pairSets(train: PairCorpus, val: PairCorpus, model: AlignModel): PairSet[] {
+  const out: PairSet[] = [];
+  for (const m of denseModalities) {
+    const tr = train.captioned[m];
+    const va = val.captioned[m];
+    if (!tr || !va || tr.features.length < 2 || va.features.length < 2 || !model.heads[m]) continue;
+    const data = (rows: NonNullable<typeof tr>, corpus: PairCorpus): PairData => ({
+      a: dense(rows.features),
+      b: { kind: 'sparse', rows: rows.caption.map((c) => withBias(corpus.captions[c].row)) },
+    });
+    out.push({ name: `${m}-text`, a: m, b: 'text', train: data(tr, train), val: data(va, val) });
+  }
+  const [tr, va] = [train.sketchImage, val.sketchImage];
+  if (tr && va && tr.sketch.length >= 2 && va.sketch.length >= 2 && model.heads.sketch && model.heads.image) {
+    out.push({ name: 'sketch-image', a: 'sketch', b: 'image', train: { a: dense(tr.sketch), b: dense(tr.image) }, val: { a: dense(va.sketch), b: dense(va.image) } });
+  }
+  return out;
+}
+
+function dense(rows: readonly Float32Array[]): PairData['a'] {
+  const dim = rows[0].length;
+  const data = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => data.set(r, i * dim));
+  return { kind: 'dense', count: rows.length, dim, data };
+}
+
+/** The corpus in fitLinearSpace's shape. */
+function alignmentCorpus(c: PairCorpus): AlignmentCorpus {
+  const pairs: AlignmentCorpus['pairs'] = {};
+  for (const m of denseModalities) {
+    const rows = c.captioned[m];
+    if (rows && rows.features.length > 0) pairs[m] = { features: rows.features, caption: rows.caption };
+  }
+  return {
+    captions: c.captions.map((x) => x.row),
+    pairs,
+    ...(c.sketchImage && c.sketchImage.sketch.length > 0 ? { sketchImage: { sketch: c.sketchImage.sketch, image: c.sketchImage.image } } : {}),
+  };
+}
+
+/**
+ * Why an earlier model cannot start this training, or undefined when it can: every modality
+ * of the corpus needs a head of the same input width (encoder identities are compared by the
+ * caller, which knows the earlier space's manifest).
+ */
+export function warmStartRefusal(model: AlignModel, corpus: PairCorpus): string | undefined {
+  for (const m of denseModalities) {
+    const enc = corpus.encoders[m];
+    const used = corpus.captioned[m] !== undefined || ((m === 'sketch' || m === 'image') && corpus.sketchImage !== undefined);
+    if (!enc || !used) continue;
+    const head = model.heads[m];
+    if (!head || head.kind !== 'dense') return `the starting space has no ${m} head`;
+    if (head.inDim !== enc.dim) return `the starting space's ${m} head takes ${head.inDim} features, the data has ${enc.dim}`;
+  }
+  return undefined;
+}
+
+function hiddenOf(model: AlignModel): number {
+  for (const h of Object.values(model.heads)) if (h.kind === 'dense' && h.mlp) return h.mlp.hidden;
+  return 0;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
