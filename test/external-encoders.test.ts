@@ -199,9 +199,12 @@ describe('loading external encoders', () => {
     ]);
   });
 
-  it('pins the identity to the sha256 of the ONNX bytes', () => {
+  it('pins the identity to the sha256 of the ONNX bytes and a digest of the preprocessing', () => {
     const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    expect(byName('tiny-clip-visual').identity).toEqual({ name: 'tiny-clip-visual', version: '1', weightsHash: sha(visual.bytes) });
+    expect(byName('tiny-clip-visual').identity).toMatchObject({ name: 'tiny-clip-visual', weightsHash: sha(visual.bytes) });
+    expect(byName('tiny-clip-visual').identity.version).toMatch(/^1\+[0-9a-f]{8}$/);
+    // Same ONNX file, another recipe (sketch vs image): the identities must differ.
+    expect(byName('tiny-clip-sketch').identity.version).not.toBe(byName('tiny-clip-visual').identity.version);
     expect(byName('tiny-clip-text').identity.weightsHash).toBe(sha(text.bytes));
     expect(byName('tiny-clap').identity.weightsHash).toBe(sha(mel.bytes));
   });

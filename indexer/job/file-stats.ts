@@ -18,11 +18,19 @@ export interface FileStatEntry {
  * collection holds that hash for the id, and an entry is written only after the item
  * committed, so a crash between the two costs one re-read, never a wrong skip.
  *
- * Kept out of the collection database because the store has no column for it; see the
- * report that came with this folder.
+ * Kept beside the collection database rather than in it because the store's schema has no
+ * column for a file's size and mtime; two such columns on `items` would make this file moot.
  */
 export class FileStatCache {
-  private constructor(private readonly db: Database.Database | null) {}
+  private readonly getStmt?: Database.Statement;
+  private readonly putStmt?: Database.Statement;
+
+  private constructor(private readonly db: Database.Database | null) {
+    this.getStmt = db?.prepare('SELECT path, size, mtime_ms AS mtimeMs, hash FROM files WHERE external_id = ?');
+    this.putStmt = db?.prepare(
+      'INSERT OR REPLACE INTO files (external_id, path, size, mtime_ms, hash) VALUES (@externalId, @path, @size, @mtimeMs, @hash)',
+    );
+  }
 
   /**
    * @example
@@ -32,8 +40,9 @@ export class FileStatCache {
   static open(dir: string): FileStatCache {
     const file = path.join(dir, FILE_STATS_FILE);
     for (let attempt = 0; attempt < 2; attempt++) {
+      let db: Database.Database | undefined;
       try {
-        const db = new Database(file);
+        db = new Database(file);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.exec(`CREATE TABLE IF NOT EXISTS files (
@@ -42,6 +51,7 @@ export class FileStatCache {
         return new FileStatCache(db);
       } catch {
         // A damaged cache is worth nothing: start again, or run without one.
+        db?.close();
         for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
       }
     }
@@ -49,18 +59,14 @@ export class FileStatCache {
   }
 
   get(externalId: string): FileStatEntry | undefined {
-    const row = this.db?.prepare('SELECT path, size, mtime_ms AS mtimeMs, hash FROM files WHERE external_id = ?').get(externalId);
-    return row as FileStatEntry | undefined;
+    return this.getStmt?.get(externalId) as FileStatEntry | undefined;
   }
 
   /** Records several entries in one transaction. */
   putMany(entries: readonly (FileStatEntry & { externalId: string })[]): void {
-    const db = this.db;
-    if (!db || entries.length === 0) return;
-    const put = db.prepare(
-      'INSERT OR REPLACE INTO files (external_id, path, size, mtime_ms, hash) VALUES (@externalId, @path, @size, @mtimeMs, @hash)',
-    );
-    db.transaction(() => entries.forEach((e) => put.run(e)))();
+    const { db, putStmt } = this;
+    if (!db || !putStmt || entries.length === 0) return;
+    db.transaction(() => entries.forEach((e) => putStmt.run(e)))();
   }
 
   close(): void {

@@ -1,8 +1,9 @@
 import { RosettaError } from '../errors.ts';
 import type { MediaInput } from '../types.ts';
+import type { DecodeJob, DecodeJobResult } from './decode-job.ts';
 import { DecodeFailure, decoderPool } from './pool.ts';
-import { probeAudio } from './probe.ts';
-import { describeContent, sniffAudioType } from './sniff.ts';
+import { probeAudio, type Probe } from './probe.ts';
+import { describeContent, sniffAudioType, type AudioType } from './sniff.ts';
 
 export interface DecodedAudio {
   /** Mono samples (the mean of the source channels), nominally in [-1, 1]. */
@@ -53,6 +54,30 @@ const MAX_PEAK = 1000;
  * // { samples: Float32Array(48000), sampleRate: 16000, duration: 3.03 }
  */
 export async function decodeAudio(input: MediaInput, options: DecodeOptions = {}): Promise<DecodedAudio> {
+  const plan = planDecode(input, options);
+  let r;
+  try {
+    r = await decoderPool().run({ kind: 'decode', ...plan.job }, plan.timeoutMs);
+  } catch (err) {
+    throw failureToError(err, plan);
+  }
+  return { samples: r.samples, sampleRate: plan.job.targetRate, duration: checkDecoded(r, plan) };
+}
+
+/** What decodeAudio settles before decoding: the worker job, its deadline, and what to check after. */
+export interface DecodePlan {
+  name: string;
+  type: AudioType;
+  probe: Probe;
+  job: DecodeJob;
+  timeoutMs: number;
+}
+
+/**
+ * Checks the input and options and reads the headers (all of decodeAudio's errors that need no
+ * decoding are thrown here); the encoder uses it to decode and describe in one worker job.
+ */
+export function planDecode(input: MediaInput, options: DecodeOptions = {}): DecodePlan {
   const o = resolveOptions(options);
   const { name, data } = input;
   if (!(data instanceof Uint8Array)) throw new RosettaError('INVALID_ARGUMENT', `${name}: input.data must be a Buffer`);
@@ -71,15 +96,16 @@ export async function decodeAudio(input: MediaInput, options: DecodeOptions = {}
   if (probe.seconds !== undefined && probe.seconds > o.maxSeconds) {
     throw new RosettaError('INPUT_TOO_LARGE', `${name}: the ${type.toUpperCase()} header says ${seconds(probe.seconds)}, over the ${seconds(o.maxSeconds)} limit`);
   }
-
   const timeoutMs = o.timeoutMs ?? 15_000 + Math.ceil(buf.length / 1000);
-  let r;
-  try {
-    r = await decoderPool().run({ kind: 'decode', format: probe.format, bytes: buf, targetRate: o.sampleRate, maxSeconds: o.maxSeconds }, timeoutMs);
-  } catch (err) {
-    throw failureToError(err, name, type, o.maxSeconds);
-  }
+  return { name, type, probe, job: { format: probe.format, bytes: buf, targetRate: o.sampleRate, maxSeconds: o.maxSeconds }, timeoutMs };
+}
 
+/**
+ * Refuses what decoded to nothing, to non-audio values or to under half of an exactly stated
+ * length; returns the decoded duration in seconds.
+ */
+export function checkDecoded(r: Omit<DecodeJobResult, 'samples'>, plan: DecodePlan): number {
+  const { name, type, probe } = plan;
   const decoded = r.sourceRate > 0 ? r.sourceFrames / r.sourceRate : 0;
   if (r.sourceFrames === 0) {
     if (probe.exact && probe.seconds === 0) throw new RosettaError('EMPTY_INPUT', `${name}: the ${type.toUpperCase()} file holds no samples`);
@@ -91,10 +117,13 @@ export async function decodeAudio(input: MediaInput, options: DecodeOptions = {}
   if (probe.exact && probe.seconds !== undefined && decoded < MIN_TRUNCATED_FRACTION * probe.seconds) {
     throw new RosettaError('CORRUPT_MEDIA', `${name}: truncated: only ${seconds(decoded)} of the ${seconds(probe.seconds)} its header states could be decoded`);
   }
-  return { samples: r.samples, sampleRate: o.sampleRate, duration: decoded };
+  return decoded;
 }
 
-function failureToError(err: unknown, name: string, type: string, maxSeconds: number): RosettaError {
+/** The RosettaError naming the input for a failed worker job (pool.ts's DecodeFailure). */
+export function failureToError(err: unknown, plan: DecodePlan): RosettaError {
+  const { name, type } = plan;
+  const maxSeconds = plan.job.maxSeconds;
   if (!(err instanceof DecodeFailure)) return new RosettaError('INTERNAL', `${name}: audio decoding failed unexpectedly`, { cause: err });
   switch (err.kind) {
     case 'too-long':

@@ -48,7 +48,11 @@ export function melToHz(mel: number): number {
 export interface MelFilterbank {
   bands: number;
   start: Int32Array;
+  /** Views into `flat`, one per band. */
   weights: Float64Array[];
+  /** Every band's weights end to end (band b's from offset[b] to offset[b + 1]): one array to walk. */
+  flat: Float64Array;
+  offset: Int32Array;
   /** Centre frequency of each band in Hz. */
   centres: Float64Array;
 }
@@ -88,18 +92,22 @@ export function melFilterbank(plan: StftPlan, bands: number, fMin: number, fMax:
     start[b] = first;
     weights.push(Float64Array.from(w));
   }
-  const bank = { bands, start, weights, centres };
+  const offset = new Int32Array(bands + 1);
+  for (let b = 0; b < bands; b++) offset[b + 1] = offset[b] + weights[b].length;
+  const flat = new Float64Array(offset[bands]);
+  for (let b = 0; b < bands; b++) flat.set(weights[b], offset[b]);
+  const bank = { bands, start, weights: weights.map((_, b) => flat.subarray(offset[b], offset[b + 1])), flat, offset, centres };
   banks.set(key, bank);
   return bank;
 }
 
 /** Mel band powers of one power spectrum, into `out`. */
 export function melPowers(power: Float64Array, bank: MelFilterbank, out: Float64Array): void {
-  for (let b = 0; b < bank.bands; b++) {
-    const w = bank.weights[b];
-    const s = bank.start[b];
+  const { flat, offset, start, bands } = bank;
+  for (let b = 0; b < bands; b++) {
+    const shift = start[b] - offset[b];
     let acc = 0;
-    for (let i = 0; i < w.length; i++) acc += w[i] * power[s + i];
+    for (let i = offset[b], end = offset[b + 1]; i < end; i++) acc += flat[i] * power[shift + i];
     out[b] = acc;
   }
 }

@@ -64,6 +64,16 @@ export class DecoderPool {
   }
 
   /**
+   * Milliseconds the live workers have spent running jobs (their event loops' active time,
+   * which includes time spent waiting for a core): the bench's measure of the workers' share.
+   */
+  busyMs(): number {
+    let ms = 0;
+    for (const s of this.slots) ms += s.worker.performance.eventLoopUtilization().active;
+    return ms;
+  }
+
+  /**
    * Lets the jobs already queued finish, then terminates the workers; idle ones go at once.
    * (Failing in-flight jobs instead would blame their files for someone else's close.)
    */
@@ -99,7 +109,7 @@ export class DecoderPool {
     const start = (): void => {
       // The deadline counts decoding only, not the worker's start-up.
       slot.current!.timer = setTimeout(() => {
-        const what = pending.job.kind === 'decode' ? 'decoding' : 'the descriptor';
+        const what = { decode: 'decoding', describe: 'the descriptor', encode: 'decoding and describing' }[pending.job.kind];
         this.retire(slot, new DecodeFailure('timeout', `${what} took longer than ${(pending.timeoutMs / 1000).toFixed(1)} s`));
       }, pending.timeoutMs);
       // A copy in a fresh buffer: the caller's data may be a view into a shared pool (or still

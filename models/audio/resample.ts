@@ -1,4 +1,5 @@
 import { RosettaError } from '../errors.ts';
+import { polyphaseSimd, type PolyphaseSimd } from './polyphase-simd.ts';
 
 /*
  * Band-limited resampling by a Kaiser-windowed sinc, evaluated as a polyphase filter.
@@ -38,6 +39,8 @@ interface Kernel {
   /** Reduced ratio: output = input * up / down. */
   up: number;
   down: number;
+  /** Exact kernels: where each output of one period reads. */
+  steps: Steps;
 }
 
 const kernels = new Map<string, Kernel>();
@@ -50,6 +53,15 @@ const kernels = new Map<string, Kernel>();
  * const y = resample(x44100, 44100, 16000); // y.length === Math.ceil(x44100.length * 16000 / 44100)
  */
 export function resample(input: Float32Array, from: number, to: number): Float32Array {
+  return resampleWith(input, from, to, polyphaseSimd());
+}
+
+/** resample() on the plain JavaScript loop, the fallback where WebAssembly SIMD is missing. */
+export function resampleScalar(input: Float32Array, from: number, to: number): Float32Array {
+  return resampleWith(input, from, to, null);
+}
+
+function resampleWith(input: Float32Array, from: number, to: number, simd: PolyphaseSimd | null): Float32Array {
   for (const [name, rate] of [['from', from], ['to', to]] as const) {
     if (!(Number.isInteger(rate) && rate > 0)) {
       throw new RosettaError('INVALID_ARGUMENT', `resample: ${name} must be a positive integer rate in Hz, got ${rate}`);
@@ -60,33 +72,127 @@ export function resample(input: Float32Array, from: number, to: number): Float32
   const outLength = Math.ceil((input.length * k.up) / k.down);
   const out = new Float32Array(outLength);
   if (input.length === 0) return out;
-  const { taps, table, phases, up, down } = k;
-  const half = taps / 2;
-  // Zero-pad both ends so the inner loop needs no bounds checks.
-  const padded = new Float32Array(input.length + 2 * taps + 2);
-  padded.set(input, taps);
-  if (k.exact) {
-    for (let n = 0; n < outLength; n++) {
-      const pos = n * down;
-      const i0 = Math.floor(pos / up);
-      const p = pos - i0 * up;
-      out[n] = dot(padded, i0 - half + 1 + taps, table, p * taps, taps);
-    }
-  } else {
-    const step = from / to;
-    for (let n = 0; n < outLength; n++) {
-      const t = n * step;
-      let i0 = Math.floor(t);
-      let p = Math.round((t - i0) * phases);
-      if (p === phases) {
-        p = 0;
-        i0++;
-      }
-      out[n] = dot(padded, i0 - half + 1 + taps, table, p * taps, taps);
-    }
+  // Blocks of outputs: the input each block needs is copied (zero-padded at the clip's ends) so
+  // that the inner loop needs no bounds checks and the SIMD memory stays small for long clips.
+  // An exact kernel's blocks hold whole periods of `up` outputs, which all share one table of
+  // input offsets and phase rows (the next period starts `down` inputs later).
+  const blockLength = k.exact ? k.up * Math.max(1, Math.floor(BLOCK_OUTPUTS / k.up)) : BLOCK_OUTPUTS;
+  const half = k.taps / 2;
+  for (let n0 = 0; n0 < outLength; n0 += blockLength) {
+    const n = Math.min(blockLength, outLength - n0);
+    const steps = k.exact ? k.steps : approxSteps(k, from / to, n0, n);
+    // Input index of output n0's first tap, and how many inputs the block reads.
+    const first = (k.exact ? (n0 / k.up) * k.down : steps.first) - half + 1;
+    const periods = k.exact ? Math.ceil(n / k.up) : 1;
+    const span = (periods - 1) * k.down + steps.offs[Math.min(n, steps.offs.length) - 1] + k.taps;
+    if (simd) dotsSimd(simd, k, input, first, span, steps, n, out, n0);
+    else dotsScalar(k, input, first, span, steps, n, out, n0);
   }
   return out;
 }
+
+/** Outputs computed per block; their input (at most 48 x this for 768 kHz -> 16 kHz) is copied. */
+const BLOCK_OUTPUTS = 1 << 15;
+
+/** Where each output of a block (or, exact kernels, of one period) reads. */
+interface Steps {
+  /** Inexact kernels: input index (before the taps' offset) of the block's first output. */
+  first: number;
+  /** Per output: its input index minus `first`. */
+  offs: Int32Array;
+  /** Per output: its phase row. */
+  rows: Int32Array;
+}
+
+/** The steps of one period of an exact kernel: output r reads from floor(r * down / up). */
+function exactSteps(up: number, down: number): Steps {
+  const offs = new Int32Array(up);
+  const rows = new Int32Array(up);
+  for (let r = 0; r < up; r++) {
+    const pos = r * down;
+    offs[r] = Math.floor(pos / up);
+    rows[r] = pos - offs[r] * up;
+  }
+  return { first: 0, offs, rows };
+}
+
+/** The steps of a block of an inexact kernel: the nearest of its phases to each output's time. */
+function approxSteps(k: Kernel, step: number, n0: number, n: number): Steps {
+  const offs = new Int32Array(n);
+  const rows = new Int32Array(n);
+  let first = 0;
+  for (let j = 0; j < n; j++) {
+    const t = (n0 + j) * step;
+    let i0 = Math.floor(t);
+    let p = Math.round((t - i0) * k.phases);
+    if (p === k.phases) {
+      p = 0;
+      i0++;
+    }
+    if (j === 0) first = i0;
+    offs[j] = i0 - first;
+    rows[j] = p;
+  }
+  return { first, offs, rows };
+}
+
+/** input[first, first + span), zero where it falls outside the clip, written into `to` at `at`. */
+function copyPadded(input: Float32Array, first: number, span: number, to: Float32Array, at: number): void {
+  const a = Math.max(0, first);
+  const b = Math.min(input.length, first + span);
+  to.fill(0, at, at + span);
+  if (b > a) to.set(input.subarray(a, b), at + (a - first));
+}
+
+function dotsScalar(k: Kernel, input: Float32Array, first: number, span: number, steps: Steps, n: number, out: Float32Array, n0: number): void {
+  const x = new Float32Array(span);
+  copyPadded(input, first, span, x, 0);
+  const { taps, table, up, down } = k;
+  const period = k.exact ? up : n;
+  let base = 0;
+  let r = 0;
+  for (let j = 0; j < n; j++) {
+    out[n0 + j] = dot(x, base + steps.offs[r], table, steps.rows[r] * taps, taps);
+    if (++r === period) {
+      r = 0;
+      base += down;
+    }
+  }
+}
+
+/** The same loop in WebAssembly (polyphase-simd.ts); memory: table | offs | rows | input | output. */
+function dotsSimd(simd: PolyphaseSimd, k: Kernel, input: Float32Array, first: number, span: number, steps: Steps, n: number, out: Float32Array, n0: number): void {
+  const period = k.exact ? k.up : n;
+  const tableBytes = 4 * k.table.length;
+  const offsAt = tableBytes;
+  const rowsAt = offsAt + 4 * period;
+  const xAt = rowsAt + 4 * period;
+  const outAt = xAt + 4 * span;
+  const need = outAt + 4 * n;
+  const { memory } = simd;
+  if (memory.buffer.byteLength < need) {
+    memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    loaded = null;
+  }
+  const heap = memory.buffer;
+  // The table (and an exact kernel's steps) stays in memory until another kernel needs it.
+  if (loaded !== k || !k.exact) {
+    new Float32Array(heap, 0, k.table.length).set(k.table);
+    const offs = new Int32Array(heap, offsAt, period);
+    const rows = new Int32Array(heap, rowsAt, period);
+    for (let r = 0; r < period; r++) {
+      offs[r] = 4 * steps.offs[r];
+      rows[r] = 4 * steps.rows[r] * k.taps;
+    }
+    loaded = k;
+  }
+  copyPadded(input, first, span, new Float32Array(heap), xAt / 4);
+  simd.dots(xAt, outAt, offsAt, rowsAt, n, 4 * k.taps, period, 4 * k.down);
+  out.set(new Float32Array(heap, outAt, n), n0);
+}
+
+/** The kernel whose table is in the SIMD memory. */
+let loaded: Kernel | null = null;
 
 /** Dot product of n (a multiple of 4) values; four accumulators break the add dependency chain. */
 function dot(x: Float32Array, xi: number, h: Float32Array, hi: number, n: number): number {
@@ -116,8 +222,8 @@ function kernelFor(from: number, to: number): Kernel {
   const scale = Math.min(1, to / from);
   const cutoff = ROLLOFF * scale;
   const halfWidth = ZERO_CROSSINGS / scale;
-  // A multiple of 4 for the unrolled dot product; taps beyond halfWidth get zero weight.
-  const taps = 4 * Math.ceil(halfWidth / 2);
+  // A multiple of 8 for the unrolled dot products; taps beyond halfWidth get zero weight.
+  const taps = 8 * Math.ceil(halfWidth / 4);
   const table = new Float32Array(phases * taps);
   const i0Beta = besselI0(KAISER_BETA);
   for (let p = 0; p < phases; p++) {
@@ -136,7 +242,8 @@ function kernelFor(from: number, to: number): Kernel {
     // Unit DC gain for every phase, so a constant stays constant (no phase-dependent ripple).
     for (let j = 0; j < taps; j++) table[p * taps + j] = row[j] / sum;
   }
-  const kernel = { phases, exact, taps, table, up, down };
+  const steps = exact ? exactSteps(up, down) : { first: 0, offs: new Int32Array(0), rows: new Int32Array(0) };
+  const kernel = { phases, exact, taps, table, up, down, steps };
   kernels.set(key, kernel);
   return kernel;
 }

@@ -94,16 +94,20 @@ export function forEachPowerSpectrum(
   const half = bins - 1;
   const frames = frameCount(plan, samples.length);
   const power = new Float64Array(bins);
+  // frame[win, nfft) is zero from the plan's creation on and never written.
   for (let t = 0; t < frames; t++) {
     const start = t * hop;
     const n = Math.min(win, samples.length - start);
     for (let i = 0; i < n; i++) frame[i] = samples[start + i] * window[i];
-    frame.fill(0, Math.max(n, 0));
+    if (n < win) frame.fill(0, Math.max(n, 0), win);
     // frame, read as interleaved complex numbers, is z[m] = x[2m] + i·x[2m+1].
     fft.transform(z, frame);
-    for (let k = 0; k <= half; k++) {
-      const a = k === half ? 0 : 2 * k;
-      const b = k === 0 ? 0 : 2 * (half - k);
+    // Bins 0 and N/2 (Z[0]'s real and imaginary parts) are real; the others pair Z[k] and Z[M-k].
+    power[0] = (z[0] + z[1]) * (z[0] + z[1]);
+    power[half] = (z[0] - z[1]) * (z[0] - z[1]);
+    for (let k = 1; k < half; k++) {
+      const a = 2 * k;
+      const b = 2 * (half - k);
       const ar = z[a];
       const ai = z[a + 1];
       const br = z[b];

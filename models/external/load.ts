@@ -164,8 +164,13 @@ async function openEncoder(parsed: ParsedManifest, options: LoadOptions): Promis
       `encoder '${parsed.manifest.name}' (${parsed.file}) is missing file: ${missing.join(', ')}`,
     );
   }
-  const { name, version } = parsed.manifest;
-  return createExternalEncoder(parsed, { name, version, weightsHash: await sha256File(parsed.onnxPath) }, options);
+  const { name, version, preprocess, normalize } = parsed.manifest;
+  // Preprocessing changes the vectors without changing the weights (a tokenizer file too), so
+  // its digest is part of the version: editing a recipe never mixes old and new vectors.
+  const recipe = createHash('sha256').update(JSON.stringify({ preprocess, normalize }));
+  for (const file of parsed.files.filter((f) => f !== parsed.onnxPath)) recipe.update(await sha256File(file));
+  const identity = { name, version: `${version}+${recipe.digest('hex').slice(0, 8)}`, weightsHash: await sha256File(parsed.onnxPath) };
+  return createExternalEncoder(parsed, identity, options);
 }
 
 function checkUniqueNames(parsed: ParsedManifest[]): void {

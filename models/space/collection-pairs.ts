@@ -23,6 +23,8 @@ export interface CollectionPairOptions {
   pseudoSketches?: number;
   seed?: number;
   batchSize?: number;
+  /** Keeps pseudo-sketch features by content (see FeatureCache). */
+  cacheDir?: string;
   onProgress?: (p: EncodeProgress) => void;
 }
 
@@ -91,7 +93,7 @@ export async function collectionPairs(
       key: String(id),
       load: async () => pseudoSketch({ name: images.get(id)!.sourcePath, data: await readFile(images.get(id)!.sourcePath) }),
     }));
-    const sketches = await encodeFiles(options.sketch, files, { batchSize: options.batchSize, onProgress: options.onProgress });
+    const sketches = await encodeFiles(options.sketch, files, { batchSize: options.batchSize, cacheDir: options.cacheDir, onProgress: options.onProgress });
     skipped.push(...sketches.skipped);
     corpus.encoders.sketch = { key: identityKey(options.sketch.identity), dim: options.sketch.dim };
     const si = { sketch: [] as Float32Array[], image: [] as Float32Array[], sketchSource: [] as string[], imageSource: [] as string[] };

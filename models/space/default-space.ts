@@ -87,6 +87,7 @@ export async function ensureDefaultSpace(options: DefaultSpaceOptions): Promise<
     const { corpus, report } = await encodePairLines(lines, {
       root: demoDir,
       encoders: { text: encoders.text!, image: encoders.image, sketch: encoders.sketch, audio: encoders.audio },
+      cacheDir: path.join(options.cacheDir, 'features'),
       onProgress: emit,
     });
     const { model, draft } = await trainSpace(corpus, {

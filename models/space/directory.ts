@@ -66,7 +66,8 @@ export async function writeSpace(modelsDir: string, model: AlignModel, draft: Sp
     heads[name] = headEntry(head, file, bytes, files);
   }
   const createdAt = (options.now ?? new Date()).toISOString();
-  const manifest: SpaceManifest = { format: 1, version: '', createdAt, heads, ...draft };
+  // The model's own temperature: the draft's copy may be of another model (a test's, a re-export).
+  const manifest: SpaceManifest = { format: 1, version: '', createdAt, heads, ...draft, logScale: model.logScale };
   const svg = curvesSvg(
     draft.training.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, valLoss: h.valLoss, valR10: h.valR10 })),
     { bestEpoch: draft.training.bestEpoch, title: `${draft.data.source}: d=${draft.dim}, best epoch ${draft.training.bestEpoch}` },

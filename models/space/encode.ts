@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isRosettaError } from '../errors.ts';
-import type { Encoder, MediaInput, StagedEncoder } from '../types.ts';
+import { identityKey, type Encoder, type MediaInput, type StagedEncoder } from '../types.ts';
+import { FeatureCache, sha256Hex } from './feature-cache.ts';
 
 export interface SkippedFile {
   path: string;
@@ -30,7 +31,8 @@ export interface FileSource {
 export const fromDisk = (file: string) => () => readFile(file);
 
 /**
- * Encodes files in batches; a file that fails to read, decode or encode is skipped.
+ * Encodes files in batches; a file that fails to read, decode or encode is skipped. With
+ * `cacheDir`, rows are looked up and kept by the file's content hash (see FeatureCache).
  *
  * @example
  * const { rows, skipped } = await encodeFiles(imageEncoder, [{ key: 'a.png', load: fromDisk('/d/a.png') }]);
@@ -39,19 +41,29 @@ export const fromDisk = (file: string) => () => readFile(file);
 export async function encodeFiles(
   encoder: Encoder,
   files: readonly FileSource[],
-  options: { batchSize?: number; onProgress?: (p: EncodeProgress) => void } = {},
-): Promise<{ rows: Map<string, Float32Array>; skipped: SkippedFile[] }> {
+  options: { batchSize?: number; cacheDir?: string; onProgress?: (p: EncodeProgress) => void } = {},
+): Promise<{ rows: Map<string, Float32Array>; skipped: SkippedFile[]; cached: number }> {
   const batchSize = options.batchSize ?? 16;
   const rows = new Map<string, Float32Array>();
   const skipped: SkippedFile[] = [];
   const staged = isStaged(encoder) ? encoder : undefined;
+  const cache = options.cacheDir && encoder.kind === 'dense' ? await FeatureCache.open(options.cacheDir, identityKey(encoder.identity), encoder.dim) : undefined;
+  let cached = 0;
   for (let start = 0; start < files.length; start += batchSize) {
     const batch = files.slice(start, start + batchSize);
     const loaded = await Promise.all(
       batch.map(async (f) => {
         try {
-          const input: MediaInput = { name: f.key, data: await f.load() };
-          return { f, value: staged ? await staged.prepare(input) : input };
+          const data = await f.load();
+          const hash = cache ? sha256Hex(data) : '';
+          const hit = cache?.get(hash);
+          if (hit) {
+            rows.set(f.key, hit);
+            cached++;
+            return undefined;
+          }
+          const input: MediaInput = { name: f.key, data };
+          return { f, hash, value: staged ? await staged.prepare(input) : input };
         } catch (err) {
           skipped.push(reason(f.key, err));
           return undefined;
@@ -61,13 +73,17 @@ export async function encodeFiles(
     const ok = loaded.filter((x): x is NonNullable<typeof x> => x !== undefined);
     const run = (items: typeof ok) =>
       staged ? staged.run(items.map((x) => x.value as Float32Array)) : (encoder.encode(items.map((x) => x.value as never)) as Promise<Float32Array[]>);
+    const keep = (item: (typeof ok)[number], row: Float32Array) => {
+      rows.set(item.f.key, row);
+      cache?.set(item.hash, row);
+    };
     try {
-      (await run(ok)).forEach((row, i) => rows.set(ok[i].f.key, row));
+      if (ok.length > 0) (await run(ok)).forEach((row, i) => keep(ok[i], row));
     } catch {
       // One bad item fails the whole batch call; run them one by one to find it.
       for (const item of ok) {
         try {
-          rows.set(item.f.key, (await run([item]))[0]);
+          keep(item, (await run([item]))[0]);
         } catch (err) {
           skipped.push(reason(item.f.key, err));
         }
@@ -75,7 +91,8 @@ export async function encodeFiles(
     }
     options.onProgress?.({ stage: 'encode', modality: encoder.modality, done: Math.min(files.length, start + batchSize), total: files.length });
   }
-  return { rows, skipped };
+  await cache?.save();
+  return { rows, skipped, cached };
 }
 
 function isStaged(encoder: Encoder): encoder is StagedEncoder {

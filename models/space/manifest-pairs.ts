@@ -87,7 +87,7 @@ export interface EncodeReport {
  */
 export async function encodePairLines(
   lines: readonly PairLine[],
-  options: { root: string; encoders: PairEncoders; batchSize?: number; onProgress?: (p: EncodeProgress) => void },
+  options: { root: string; encoders: PairEncoders; batchSize?: number; cacheDir?: string; onProgress?: (p: EncodeProgress) => void },
 ): Promise<{ corpus: PairCorpus; report: EncodeReport }> {
   const started = performance.now();
   const { encoders } = options;
@@ -112,7 +112,7 @@ export async function encodePairLines(
     checkEncoder(encoder, m, 'dense');
     corpusEncoders[m] = { key: identityKey(encoder.identity), dim: encoder.dim };
     const files = [...wanted[m]].map((key) => ({ key, load: fromDisk(path.resolve(options.root, key)) }));
-    const result = await encodeFiles(encoder, files, { batchSize: options.batchSize, onProgress: options.onProgress });
+    const result = await encodeFiles(encoder, files, { batchSize: options.batchSize, cacheDir: options.cacheDir, onProgress: options.onProgress });
     features[m] = result.rows;
     skipped.push(...result.skipped);
   }

@@ -57,6 +57,8 @@ export const spaceManifestSchema = z.object({
     seed: z.number(),
     patience: z.number(),
     hidden: z.number(),
+    regX: z.number(),
+    regY: z.number(),
     valFraction: z.number(),
     valMin: z.number(),
     init: z.string(),

@@ -34,8 +34,8 @@ export function readInitializers(bytes: Uint8Array, name = 'model'): { tensors: 
     let data: Float32Array;
     if (t.rawData && t.rawData.length > 0) {
       // Copy: rawData is a view into the file buffer at an offset that need not be 4-aligned.
-      const raw = t.rawData;
-      data = new Float32Array(new Uint8Array(raw).buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+      const copy = new Uint8Array(t.rawData);
+      data = new Float32Array(copy.buffer, 0, copy.byteLength >> 2);
     } else data = Float32Array.from(t.floatData ?? []);
     if (data.length !== count) throw new RosettaError('MODEL_INVALID', `${name}: initializer ${t.name} has ${data.length} values for dims [${dims}]`);
     tensors.set(t.name, { dims, data });
