@@ -1,5 +1,6 @@
 // The only module that imports onnxruntime-node: sessions, devices and tensors go through here.
 import * as ort from 'onnxruntime-node';
+import { Worker } from 'node:worker_threads';
 import { RosettaError } from '../errors.ts';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda' | 'auto';
@@ -17,6 +18,22 @@ export interface SessionOptions {
    * burn the core that decoding (sharp, audio workers) needs, for no gain in throughput.
    */
   spinning?: boolean;
+  /**
+   * Run inference on a worker thread. onnxruntime-node runs a batch synchronously on the calling
+   * thread; on a worker, the main thread keeps decoding the next batch (or serving requests)
+   * meanwhile. Inputs are copied to the worker, so callers may reuse their arrays.
+   */
+  thread?: 'main' | 'worker';
+}
+
+type OutputMap = Record<string, { data: Float32Array; dims: readonly number[] }>;
+
+/** What runs a loaded model: ONNX Runtime in this thread, or on a worker. */
+interface Backend {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, TensorSpec>, outputs: readonly string[]): Promise<OutputMap>;
+  release(): Promise<void>;
 }
 
 export interface TensorSpec {
@@ -27,17 +44,17 @@ export interface TensorSpec {
 /** A loaded model. Created once per model file and reused for every batch. */
 export class OnnxSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly backend: Backend,
     readonly device: Exclude<Device, 'auto'>,
     readonly source: string,
   ) {}
 
   get inputNames(): readonly string[] {
-    return this.session.inputNames;
+    return this.backend.inputNames;
   }
 
   get outputNames(): readonly string[] {
-    return this.session.outputNames;
+    return this.backend.outputNames;
   }
 
   static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
@@ -50,15 +67,24 @@ export class OnnxSession {
         lastError = new Error(`execution provider '${device}' is not in this onnxruntime-node build`);
         continue;
       }
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
+        executionProviders: [device],
+        graphOptimizationLevel: 'all',
+        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+        extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+      };
       try {
-        const session = await ort.InferenceSession.create(model as Uint8Array, {
-          executionProviders: [device],
-          graphOptimizationLevel: 'all',
-          ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-          extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-        });
-        const created = new OnnxSession(session, device, source);
-        created.checkNames(options);
+        const backend =
+          options.thread === 'worker'
+            ? await WorkerBackend.create(model, sessionOptions)
+            : await MainThreadBackend.create(model, sessionOptions);
+        const created = new OnnxSession(backend, device, source);
+        try {
+          created.checkNames(options);
+        } catch (err) {
+          await backend.release();
+          throw err;
+        }
         return created;
       } catch (err) {
         if (err instanceof RosettaError) throw err;
@@ -93,31 +119,131 @@ export class OnnxSession {
   }
 
   /** Runs the model; returns the requested outputs (all by default) as plain arrays with dims. */
-  async run(
-    feeds: Record<string, TensorSpec>,
-    outputs: readonly string[] = this.outputNames,
-  ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, spec] of Object.entries(feeds)) ortFeeds[name] = toTensor(spec);
-    const result = await this.session.run(ortFeeds, outputs as string[]);
-    const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+  async run(feeds: Record<string, TensorSpec>, outputs: readonly string[] = this.outputNames): Promise<OutputMap> {
+    const out = await this.backend.run(feeds, outputs);
     for (const name of outputs) {
-      const t = result[name];
-      if (!t) throw new RosettaError('MODEL_INVALID', `model ${this.source} produced no output '${name}'`);
-      out[name] = { data: t.data as Float32Array, dims: t.dims };
+      if (!out[name]) throw new RosettaError('MODEL_INVALID', `model ${this.source} produced no output '${name}'`);
     }
     return out;
   }
 
   async close(): Promise<void> {
+    await this.backend.release();
+  }
+}
+
+class MainThreadBackend implements Backend {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<MainThreadBackend> {
+    return new MainThreadBackend(await ort.InferenceSession.create(model as Uint8Array, options));
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, TensorSpec>, outputs: readonly string[]): Promise<OutputMap> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, spec] of Object.entries(feeds)) ortFeeds[name] = toTensor(spec);
+    const result = await this.session.run(ortFeeds, outputs as string[]);
+    const out: OutputMap = {};
+    for (const name of outputs) {
+      const t = result[name];
+      if (t) out[name] = { data: t.data as Float32Array, dims: t.dims };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
     await this.session.release();
   }
 }
 
+type WorkerReply =
+  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
+  | { type: 'failed'; error: string }
+  | { type: 'result'; id: number; results?: OutputMap; error?: string };
+
+class WorkerBackend implements Backend {
+  private nextId = 0;
+  private exited = false;
+  private readonly pending = new Map<number, { resolve: (o: OutputMap) => void; reject: (e: Error) => void }>();
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+  ) {
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type !== 'result') return;
+      const waiter = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
+      else waiter?.resolve(reply.results!);
+    });
+    worker.on('error', (err) => this.failAll(err));
+    worker.on('exit', () => {
+      this.exited = true;
+      this.failAll(new Error('the ONNX Runtime worker thread exited'));
+    });
+    // An idle session must not keep the process alive; a pending run must.
+    worker.unref();
+  }
+
+  static create(model: string | Uint8Array, sessionOptions: ort.InferenceSession.SessionOptions): Promise<WorkerBackend> {
+    const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { model, sessionOptions } });
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (reply: WorkerReply) => {
+        worker.off('error', reject);
+        if (reply.type === 'ready') resolve(new WorkerBackend(worker, reply.inputNames, reply.outputNames));
+        else {
+          void worker.terminate();
+          reject(new Error(reply.type === 'failed' ? reply.error : 'unexpected reply from the ONNX Runtime worker'));
+        }
+      });
+    });
+  }
+
+  run(feeds: Record<string, TensorSpec>, outputs: readonly string[]): Promise<OutputMap> {
+    const id = this.nextId++;
+    const wire: Record<string, { type: string; data: TensorSpec['data']; dims: readonly number[] }> = {};
+    for (const [name, spec] of Object.entries(feeds)) wire[name] = { type: tensorType(spec.data), data: spec.data, dims: spec.dims };
+    if (this.exited) return Promise.reject(new Error('the ONNX Runtime worker thread has exited'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ type: 'run', id, feeds: wire, outputs });
+    });
+  }
+
+  async release(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'release' });
+    await exited;
+  }
+
+  private failAll(err: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(err);
+    this.pending.clear();
+  }
+}
+
+function tensorType(data: TensorSpec['data']): 'float32' | 'int64' | 'int32' {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof BigInt64Array) return 'int64';
+  return 'int32';
+}
+
 function toTensor(spec: TensorSpec): ort.Tensor {
-  if (spec.data instanceof Float32Array) return new ort.Tensor('float32', spec.data, spec.dims);
-  if (spec.data instanceof BigInt64Array) return new ort.Tensor('int64', spec.data, spec.dims);
-  return new ort.Tensor('int32', spec.data, spec.dims);
+  return new ort.Tensor(tensorType(spec.data), spec.data, spec.dims);
 }
 
 /** Whether this build of onnxruntime-node carries the provider (not whether an adapter exists). */

@@ -31,19 +31,16 @@ async function makeJpegs(n: number): Promise<MediaInput[]> {
   return out;
 }
 
-/** Decodes batch b+1 while the network runs batch b: the way the indexer drives an encoder. */
+/**
+ * Decodes batch b+1 while the network runs batch b on its worker thread: the way the indexer
+ * drives an encoder.
+ */
 async function pipelined<P>(encoder: StagedEncoder<'image' | 'sketch', P>, inputs: MediaInput[]): Promise<void> {
-  // One decode at a time: the decoder then holds one core and the network the other, instead of
-  // both fighting over two cores with a burst of parallel decodes.
-  const prepareSeq = async (xs: MediaInput[]) => {
-    const out: P[] = [];
-    for (const x of xs) out.push(await encoder.prepare(x));
-    return out;
-  };
-  let next = prepareSeq(inputs.slice(0, BATCH));
+  const prepare = (i: number) => Promise.all(inputs.slice(i, i + BATCH).map((x) => encoder.prepare(x)));
+  let next = prepare(0);
   for (let i = 0; i < inputs.length; i += BATCH) {
     const ready = await next;
-    if (i + BATCH < inputs.length) next = prepareSeq(inputs.slice(i + BATCH, i + 2 * BATCH));
+    if (i + BATCH < inputs.length) next = prepare(i + BATCH);
     await encoder.run(ready);
   }
 }
