@@ -2,8 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { RosettaError, isRosettaError } from '../models/errors.ts';
-import { createEncoder, describeEncoders, identityKey, type Modality } from '../models/index.ts';
+import { createEncoder, describeEncoders, identityKey, type Device, type Modality } from '../models/index.ts';
+import { openStore } from '../indexer/store/index.ts';
+import { ensureDefaultSpace, listSpaces, loadCurrentSpace, SpaceProjector } from '../models/space/index.ts';
 import { loadConfig, type Config } from './config.ts';
+import type { CliContext } from './commands/context.ts';
+import { registerIndexCommand } from './commands/index-command.ts';
+import { progressLine, registerTrainCommand } from './commands/train-command.ts';
 
 const program = new Command('rosetta')
   .description('Self-hosted cross-modal search: text, images, sketches and audio in one space')
@@ -19,18 +24,55 @@ function config(): Config {
   return loadConfig({ dataDir: o.dataDir, modelsDir: o.modelsDir, cacheDir: o.cacheDir, device: o.device, encoders: o.encoders });
 }
 
+const context: CliContext = {
+  config,
+  async openStore(dataDir) {
+    const c = config();
+    // A collection always lives in a space; the first time, that is the default space, trained
+    // from the demo recipe (minutes, once; cached under the models folder).
+    let space = await loadCurrentSpace(c.modelsDir);
+    if (!space) {
+      process.stderr.write('rosetta: no space in service yet; training the default space from the demo data (once)\n');
+      space = await ensureDefaultSpace({
+        modelsDir: c.modelsDir,
+        cacheDir: c.cacheDir,
+        device: c.device as Device,
+        encoders: c.encoders,
+        onProgress: (e) => {
+          const line = progressLine(e);
+          if (line) process.stderr.write(`  ${line}\n`);
+        },
+      });
+    }
+    return openStore(dataDir, { projector: new SpaceProjector(space) });
+  },
+};
+
+registerIndexCommand(program, context);
+registerTrainCommand(program, context);
+
 const models = program.command('models').description('encoders and trained spaces');
 models
   .command('list')
   .description('which encoders exist, where their files are, and whether they are ready')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
-    const rows = await describeEncoders(config());
-    if (opts.json) return print(JSON.stringify(rows, null, 2));
+    const c = config();
+    const rows = await describeEncoders(c);
+    const spaces = await listSpaces(c.modelsDir);
+    if (opts.json) return print(JSON.stringify({ encoders: rows, spaces }, null, 2));
+    print('Encoders:');
     for (const r of rows) {
       const state = r.ready ? 'ready' : `not ready: ${r.reason ?? 'unknown'}`;
-      print(`${(r.modality ?? '?').padEnd(7)} ${r.name.padEnd(28)} ${r.source.padEnd(9)} ${state}${r.selected ? '  (in use)' : ''}`);
-      for (const f of r.files) print(`${''.padEnd(8)}${f}`);
+      print(`  ${(r.modality ?? '?').padEnd(7)} ${r.name.padEnd(28)} ${r.source.padEnd(9)} ${state}${r.selected ? '  (in use)' : ''}`);
+      for (const f of r.files) print(`${''.padEnd(10)}${f}`);
+    }
+    print(`Spaces (${c.modelsDir}/spaces):${spaces.length === 0 ? ' none yet; the default space is trained on first use, or by `rosetta train --default`' : ''}`);
+    for (const s of spaces) {
+      const recall = Object.entries(s.recall10 ?? {}).map(([task, r]) => `${task} ${r.toFixed(2)}`).join(', ');
+      const tags = [s.current ? 'in service' : '', s.default ? 'default' : '', s.error ? `broken: ${s.error}` : ''].filter(Boolean).join(', ');
+      print(`  ${s.version}  dim ${s.dim ?? '?'}  ${s.pairs ?? '?'} pairs  ${s.source ?? ''}${tags ? `  (${tags})` : ''}`);
+      if (recall) print(`${''.padEnd(10)}val R@10: ${recall}`);
     }
   });
 

@@ -351,6 +351,33 @@ describe('createAudioEncoder', () => {
     for (let i = 0; i < 4; i++) expect(Array.from(staged[i])).toEqual(Array.from(rows[i]));
   });
 
+  it('gives encode() the same rows as decodeAudio + audioDescriptor in this thread, for WAV 16/44.1 kHz, mono/stereo', async () => {
+    const names = ['speech.wav', 'stereo-44k-24bit.wav', 'tone-1k.wav', 'float32.wav', 'truncated-70.wav'];
+    const rows = await encoder.encode(names.map(fixture));
+    for (let i = 0; i < names.length; i++) {
+      const direct = audioDescriptor(await decode(names[i]));
+      expect(Array.from(rows[i]), names[i]).toEqual(Array.from(direct));
+    }
+  });
+
+  it('refuses in encode() what decodeAudio refuses, with the same code and message', async () => {
+    const nan = Buffer.alloc(4 * 1600);
+    for (let i = 0; i < 1600; i++) nan.writeFloatLE(Number.NaN, 4 * i);
+    const cut = fixture('truncated-70.wav').data;
+    const inputs: MediaInput[] = [
+      { name: 'nan.wav', data: Buffer.concat([wavHeader({ rate: 16000, channels: 1, bits: 32, dataBytes: nan.length, tag: 3 }), nan]) },
+      { name: 'cut.wav', data: cut.subarray(0, 44 + 0.3 * 64000) },
+      fixture('header-only.flac'),
+      { name: 'no-samples.wav', data: wavHeader({ rate: 16000, channels: 1, bits: 16, dataBytes: 0 }) },
+    ];
+    for (const input of inputs) {
+      const viaDecode = await decodeAudio(input, { sampleRate: 16000 }).then(() => null, (e: unknown) => e);
+      const viaEncode = await encoder.encode([input]).then(() => null, (e: unknown) => e);
+      if (!isRosettaError(viaDecode) || !isRosettaError(viaEncode)) throw new Error(`${input.name}: expected RosettaErrors, got ${String(viaDecode)} and ${String(viaEncode)}`);
+      expect([viaEncode.code, viaEncode.message], input.name).toEqual([viaDecode.code, viaDecode.message]);
+    }
+  });
+
   it('rejects a batch naming its first bad input', async () => {
     const batch = ['speech.wav', 'text-named.wav', 'garbage-after-magic.ogg'].map(fixture);
     await expectRejects(encoder.encode(batch), 'UNSUPPORTED_MEDIA', 'text-named.wav', /looks like text/);

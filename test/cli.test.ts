@@ -71,7 +71,7 @@ describe('rosetta models list', () => {
   it('lists the four built-in encoders as JSON with their files', async () => {
     const { code, stdout } = await rosetta('models', 'list', '--json');
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as { modality: string; source: string; ready: boolean; files: string[] }[];
+    const rows = (JSON.parse(stdout) as { encoders: { modality: string; source: string; ready: boolean; files: string[] }[] }).encoders;
     const builtIn = rows.filter((r) => r.source === 'built-in');
     expect(builtIn.map((r) => r.modality).sort()).toEqual(['audio', 'image', 'sketch', 'text']);
     expect(builtIn.find((r) => r.modality === 'image')!.files[0]).toMatch(/\.onnx$/);
@@ -107,7 +107,7 @@ describe('rosetta with an external encoder', () => {
     );
     const list = await rosetta('--models-dir', dir, '--encoders', 'image=tiny-clip', 'models', 'list', '--json');
     expect(list.code).toBe(0);
-    const picked = (JSON.parse(list.stdout) as { name: string; selected: boolean; ready: boolean }[]).filter((r) => r.selected);
+    const picked = (JSON.parse(list.stdout) as { encoders: { name: string; selected: boolean }[] }).encoders.filter((r) => r.selected);
     expect(picked.map((r) => r.name)).toContain('tiny-clip');
 
     const { code, stdout } = await rosetta('--models-dir', dir, '--encoders', 'image=tiny-clip', 'embed', '--image', fixture('images/scene.jpg'));

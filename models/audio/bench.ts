@@ -4,8 +4,9 @@
 //    the source rate), resample to 16 kHz, descriptor (of which STFT + log-mel + frame features).
 // 2. End to end: encoder.encode() over `clips` clips (default 100), `runs` times (default 5),
 //    through the worker pool: clips/s (wall clock), CPU ms per clip (every thread of the
-//    process), and how the work splits between this thread and the workers (event-loop
-//    utilisation: a worker is "busy" while it runs a job, whether or not it has a core).
+//    process), of which this thread's, and the workers' busy time (event-loop utilisation:
+//    a worker is busy while it runs a job, whether or not it has a core, so busy time well
+//    above CPU time means the workers waited for a core).
 //    Sets: WAV 16 kHz mono, WAV 44.1 kHz stereo, and the lead's mixed set (test/bench/
 //    encoders.ts: half 16 kHz, half 44.1 kHz, 16-bit mono).
 // On a shared machine wall clock says as much about the neighbours as about the code: compare
@@ -72,6 +73,14 @@ const cpuMs = (): number => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
+/** CPU ms of this thread alone (Linux: /proc/thread-self/schedstat, in ns); NaN elsewhere. */
+const threadCpuMs = (): number => {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+};
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -79,10 +88,9 @@ const median = (xs: number[]): number => {
 };
 const load = (): string => os.loadavg()[0].toFixed(1);
 
-/** Median CPU ms of one call of `f`, over `reps` calls (after two warm-up calls). */
+/** Median CPU ms of one call of `f`, over `reps` calls (after warm-up calls for the JIT). */
 async function cpuPerCall(reps: number, f: () => unknown): Promise<number> {
-  await f();
-  await f();
+  for (let i = 0; i < 8; i++) await f();
   const each: number[] = [];
   for (let i = 0; i < reps; i++) {
     const c = cpuMs();
@@ -126,9 +134,10 @@ const sets: Array<{ label: string; batch: Array<{ name: string; data: Buffer }> 
   { label: 'mixed (lead: 16k/44.1k mono)', batch: Array.from({ length: clips }, (_, i) => ({ name: `clip-${i}.wav`, data: leadWav(10, i % 2 ? 44100 : 16000, i) })) },
 ];
 const encoder = createAudioEncoder();
-await encoder.encode(sets[2].batch.slice(0, 8)); // start the workers and warm their JIT
+// Start the workers and warm their JIT on every kind of clip.
+for (const set of sets) await encoder.encode(set.batch.slice(0, 16));
 console.log(`\nEnd to end: encoder.encode() of ${clips} clips, ${decoderPool().size} worker threads, median of ${runs} runs:`);
-console.log(`${''.padEnd(30)}  clips/s  CPU ms/clip  clips/CPU-s  main ms/clip  worker-busy ms/clip  load`);
+console.log(`${''.padEnd(30)}  clips/s  CPU ms/clip  clips/CPU-s  this thread ms/clip  worker-busy ms/clip  load`);
 for (const set of sets) {
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -136,18 +145,18 @@ for (const set of sets) {
   const busy: number[] = [];
   for (let r = 0; r < runs; r++) {
     const c = cpuMs();
-    const elu = performance.eventLoopUtilization();
+    const m = threadCpuMs();
     const w = decoderPool().busyMs();
     const t = performance.now();
     await encoder.encode(set.batch);
     wall.push(performance.now() - t);
     cpu.push(cpuMs() - c);
-    main.push(performance.eventLoopUtilization(elu).active);
+    main.push(threadCpuMs() - m);
     busy.push(decoderPool().busyMs() - w);
   }
   const perClip = (xs: number[]): string => (median(xs) / clips).toFixed(1);
   console.log(
-    `${set.label.padEnd(30)}  ${((1000 * clips) / median(wall)).toFixed(1).padStart(7)}  ${perClip(cpu).padStart(11)}  ${((1000 * clips) / median(cpu)).toFixed(0).padStart(11)}  ${perClip(main).padStart(12)}  ${perClip(busy).padStart(19)}  ${load().padStart(4)}`,
+    `${set.label.padEnd(30)}  ${((1000 * clips) / median(wall)).toFixed(1).padStart(7)}  ${perClip(cpu).padStart(11)}  ${((1000 * clips) / median(cpu)).toFixed(0).padStart(11)}  ${perClip(main).padStart(19)}  ${perClip(busy).padStart(19)}  ${load().padStart(4)}`,
   );
 }
 await closeDecoderPool();

@@ -40,7 +40,8 @@ const MAX_PEAK = 1000;
 
 /**
  * Decodes a WAV (PCM 8/16/24/32-bit, float 32/64, any channel count), Ogg Vorbis, MP3 or FLAC
- * file in-process with audio-decode, downmixes it to mono and resamples it (windowed sinc).
+ * file in-process (uncompressed WAV by wav.ts, the rest with audio-decode), downmixes it to
+ * mono and resamples it (windowed sinc).
  * The type comes from the magic number, never the name. Decoding runs in a worker thread with a
  * deadline (see pool.ts).
  *

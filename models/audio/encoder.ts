@@ -74,8 +74,9 @@ async function encodeOne(input: MediaInput, options: { sampleRate: number; maxSe
   } catch (err) {
     throw failureToError(err, plan);
   }
-  const duration = checkDecoded(r, plan);
-  if (!r.descriptor) throw new RosettaError('EMPTY_INPUT', `${plan.name}: decoding gave no samples to describe (${duration} s)`);
+  checkDecoded(r, plan);
+  // Unreachable once the checks pass (audio that decodes resamples to at least one sample).
+  if (!r.descriptor) throw new RosettaError('INTERNAL', `${plan.name}: decoding gave no samples to describe`);
   return r.descriptor;
 }
 

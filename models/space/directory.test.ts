@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bagHead, denseHead, INITIAL_LOG_SCALE, type AlignModel } from './align-stage2.ts';
+import { bagHead, denseHead, INITIAL_LOG_SCALE, type AlignModel } from '../align/index.ts';
 import { CURRENT_FILE, listSpaces, loadCurrentSpace, loadSpace, readCurrentVersion, setCurrentSpace, spacesDir, writeSpace } from './directory.ts';
 import { TEXT_BIAS_ID } from './init.ts';
 import { gaussianFill } from './random.ts';

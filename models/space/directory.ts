@@ -10,7 +10,7 @@ import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import path from 'node:path';
 import { RosettaError } from '../errors.ts';
 import type { Modality } from '../types.ts';
-import { exportHead, type AlignModel, type HeadParams } from './align-stage2.ts';
+import { exportHead, type AlignModel, type HeadParams } from '../align/index.ts';
 import { curvesSvg } from './curves.ts';
 import { TEXT_BIAS_ID } from './init.ts';
 import {

@@ -5,7 +5,7 @@
 import type { LinearSpace } from '../align/index.ts';
 import { isStopWord, tokenize } from '../text/index.ts';
 import type { SparseRow } from '../types.ts';
-import type { AlignModel, BagHeadParams, DenseHeadParams } from './align-stage2.ts';
+import type { AlignModel, BagHeadParams, DenseHeadParams } from '../align/index.ts';
 import type { CaptionRow, DenseModality, PairCorpus } from './corpus.ts';
 import { applyDense, BagIndex } from './head-math.ts';
 import { gaussianFill } from './random.ts';
@@ -134,20 +134,47 @@ interface TaskSpec {
   relevant: number[][];
 }
 
+/**
+ * The validation gallery of a modality: every distinct validation item of it, from all pair
+ * sets (images come from image-caption and sketch-image pairs). Each task searches the whole
+ * gallery, so a sketch competes with every held-out photo, not only those drawn.
+ */
+function gallery(val: PairCorpus, m: DenseModality): { rows: Float32Array[]; index: Map<string, number> } {
+  const index = new Map<string, number>();
+  const rows: Float32Array[] = [];
+  const add = (source: string, row: Float32Array) => {
+    if (index.has(source)) return;
+    index.set(source, rows.length);
+    rows.push(row);
+  };
+  const captioned = val.captioned[m];
+  captioned?.source.forEach((s, i) => add(s, captioned.features[i]));
+  if (m === 'image') val.sketchImage?.imageSource.forEach((s, i) => add(s, val.sketchImage!.image[i]));
+  return { rows, index };
+}
+
 function captionTasks(val: PairCorpus, m: 'image' | 'audio'): TaskSpec[] {
   const rows = val.captioned[m];
   if (!rows || rows.features.length === 0) return [];
-  const items = distinct(rows.source, rows.features);
+  const items = gallery(val, m);
   const caps = distinct(rows.caption.map(String), rows.caption.map((c) => val.captions[c].row));
-  const itemToCaps = items.items.map(() => new Set<number>());
+  const itemToCaps = items.rows.map(() => new Set<number>());
   const capToItems = caps.items.map(() => new Set<number>());
-  items.index.forEach((it, i) => {
+  rows.source.forEach((source, i) => {
+    const it = items.index.get(source)!;
     itemToCaps[it].add(caps.index[i]);
     capToItems[caps.index[i]].add(it);
   });
+  // Gallery items without a caption are distractors for text queries but not queries themselves.
+  const withCaption = items.rows.map((_, i) => i).filter((i) => itemToCaps[i].size > 0);
   return [
-    { name: `text→${m}`, queryRows: { modality: 'text', rows: caps.items }, candidateRows: { modality: m, rows: items.items }, relevant: capToItems.map((s) => [...s]) },
-    { name: `${m}→text`, queryRows: { modality: m, rows: items.items }, candidateRows: { modality: 'text', rows: caps.items }, relevant: itemToCaps.map((s) => [...s]) },
+    { name: `text→${m}`, queryRows: { modality: 'text', rows: caps.items }, candidateRows: { modality: m, rows: items.rows }, relevant: capToItems.map((s) => [...s]) },
+    {
+      name: `${m}→text`,
+      queryRows: { modality: m, rows: withCaption.map((i) => items.rows[i]) },
+      candidateRows: { modality: 'text', rows: caps.items },
+      relevant: withCaption.map((i) => [...itemToCaps[i]]),
+    },
   ];
 }
 
@@ -155,10 +182,10 @@ function sketchTask(val: PairCorpus): TaskSpec[] {
   const si = val.sketchImage;
   if (!si || si.sketch.length === 0) return [];
   const sketches = distinct(si.sketchSource, si.sketch);
-  const images = distinct(si.imageSource, si.image);
+  const images = gallery(val, 'image');
   const rel = sketches.items.map(() => new Set<number>());
-  sketches.index.forEach((s, i) => rel[s].add(images.index[i]));
-  return [{ name: 'sketch→image', queryRows: { modality: 'sketch', rows: sketches.items }, candidateRows: { modality: 'image', rows: images.items }, relevant: rel.map((s) => [...s]) }];
+  sketches.index.forEach((s, i) => rel[s].add(images.index.get(si.imageSource[i])!));
+  return [{ name: 'sketch→image', queryRows: { modality: 'sketch', rows: sketches.items }, candidateRows: { modality: 'image', rows: images.rows }, relevant: rel.map((s) => [...s]) }];
 }
 
 function embedAll(e: Embedder, side: TaskSpec['queryRows']): Float32Array[] {

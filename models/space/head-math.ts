@@ -7,7 +7,7 @@
  */
 import { RosettaError } from '../errors.ts';
 import type { SparseRow } from '../types.ts';
-import type { BagHeadParams, DenseHeadParams } from './align-stage2.ts';
+import type { BagHeadParams, DenseHeadParams } from '../align/index.ts';
 
 // Same as NORM_EPS2 in models/align/graph-math.ts: norm = sqrt(|u|² + eps²).
 const NORM_EPS2 = 1e-12;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitLinearSpace } from '../align/index.ts';
-import type { BagHeadParams, DenseHeadParams } from './align-stage2.ts';
+import type { BagHeadParams, DenseHeadParams } from '../align/index.ts';
 import { applyDense, BagIndex } from './head-math.ts';
 import { extendTextBag, modelFromLinearSpace, TEXT_BIAS_ID, unitScale, withBias } from './init.ts';
 import { syntheticCorpus } from './test-support.ts';

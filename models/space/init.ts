@@ -5,7 +5,7 @@
 import { Gemm, type LinearSpace } from '../align/index.ts';
 import { RosettaError } from '../errors.ts';
 import type { SparseRow } from '../types.ts';
-import { bagHead, denseHead, INITIAL_LOG_SCALE, type AlignModel, type BagHeadParams, type HeadParams } from './align-stage2.ts';
+import { bagHead, denseHead, INITIAL_LOG_SCALE, type AlignModel, type BagHeadParams, type HeadParams } from '../align/index.ts';
 import { denseModalities } from './corpus.ts';
 
 /**
@@ -144,47 +144,3 @@ function mean(values: number[]): number {
   return values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
 }
 
-/**
- * Moves each head's bias so its outputs before the L2 norm average to zero on the training
- * rows: the text bag through its bias row (every caption carries it at weight 1), a linear
- * dense head through b. Contrastive training only ranks an audio clip against captions, and
- * an image against captions, so nothing stops it giving each modality its own offset (the
- * "modality gap"); compared directly, audio against images, that shared offset outranks
- * content. Centring takes it out. Heads with a residual MLP are left as they are (their b
- * also feeds the MLP).
- *
- * @example centerHeads(model, { audio: audioRows }, captions) // same model, biases moved
- */
-export function centerHeads(model: AlignModel, dense: Partial<Record<string, readonly Float32Array[]>>, captions: readonly SparseRow[]): AlignModel {
-  for (const [name, rows] of Object.entries(dense)) {
-    const head = model.heads[name];
-    if (!head || head.kind !== 'dense' || head.mlp || !rows || rows.length === 0) continue;
-    const mean = new Float64Array(head.dim);
-    for (const x of rows) {
-      for (let i = 0; i < head.inDim; i++) {
-        const v = x[i] - head.mean[i];
-        if (v !== 0) for (let j = 0; j < head.dim; j++) mean[j] += (v * head.W[i * head.dim + j]) / rows.length;
-      }
-    }
-    // b_new = -mean(xc·W): the outputs' mean becomes zero whatever b was.
-    for (let j = 0; j < head.dim; j++) head.b[j] = -mean[j];
-  }
-  const text = model.heads.text;
-  if (text?.kind === 'bag' && captions.length > 0) {
-    const rowOf = new Map<number, number>();
-    text.ids.forEach((id, r) => rowOf.set(id, r));
-    const bias = rowOf.get(TEXT_BIAS_ID);
-    if (bias !== undefined) {
-      const mean = new Float64Array(text.dim);
-      for (const c of captions) {
-        const row = withBias(c);
-        row.ids.forEach((id, k) => {
-          const r = rowOf.get(id);
-          if (r !== undefined) for (let j = 0; j < text.dim; j++) mean[j] += (row.weights[k] * text.E[r * text.dim + j]) / captions.length;
-        });
-      }
-      for (let j = 0; j < text.dim; j++) text.E[bias * text.dim + j] -= mean[j];
-    }
-  }
-  return model;
-}

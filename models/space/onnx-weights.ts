@@ -4,7 +4,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { RosettaError } from '../errors.ts';
-import { checkHead, type HeadParams } from './align-stage2.ts';
+import { checkHead, type HeadParams } from '../align/index.ts';
 
 // onnx-proto is CommonJS and Node's ESM loader cannot see its named export, hence the default import.
 const { onnx } = onnxProto;

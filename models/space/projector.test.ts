@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxSession } from '../runtime/index.ts';
 import type { StoredFeature } from '../../indexer/store/index.ts';
-import { denseHead, bagHead, INITIAL_LOG_SCALE, type AlignModel, type BagHeadParams } from './align-stage2.ts';
+import { denseHead, bagHead, INITIAL_LOG_SCALE, type AlignModel, type BagHeadParams } from '../align/index.ts';
 import { writeSpace, type LoadedSpace } from './directory.ts';
 import { TEXT_BIAS_ID, withBias } from './init.ts';
 import { SpaceProjector } from './projector.ts';

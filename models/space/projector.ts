@@ -6,7 +6,7 @@
 import type { ItemModality, Projector, StoredFeature } from '../../indexer/store/index.ts';
 import { RosettaError } from '../errors.ts';
 import type { Modality, SparseRow } from '../types.ts';
-import type { BagHeadParams, DenseHeadParams } from './align-stage2.ts';
+import type { BagHeadParams, DenseHeadParams } from '../align/index.ts';
 import type { DenseModality } from './corpus.ts';
 import { loadCurrentSpace, loadSpace, type LoadedSpace } from './directory.ts';
 import { applyDense, BagIndex } from './head-math.ts';

@@ -5,13 +5,13 @@
 import { fitLinearSpace, type AlignmentCorpus, type FitSpaceOptions, type LinearSpace } from '../align/index.ts';
 import { RosettaError } from '../errors.ts';
 import type { Device } from '../runtime/index.ts';
-import { trainAlignment, type AlignModel, type EpochRecord, type PairData, type PairSet, type StepProgress } from './align-stage2.ts';
+import { trainAlignment, type AlignModel, type EpochRecord, type PairData, type PairSet, type StepProgress } from '../align/index.ts';
 import { denseModalities, pairCounts, pairSetNames, type PairCorpus, type PairSetName } from './corpus.ts';
 import { probeDevice } from './device.ts';
 import type { SpaceDraft } from './directory.ts';
 import { evaluateEmergent, evaluateSpace, linearEmbedder, modelEmbedder, type Embedder } from './evaluate.ts';
 import { defaultSplit, splitCorpus } from './groups.ts';
-import { centerHeads, extendTextBag, modelFromLinearSpace, unitScale, withBias } from './init.ts';
+import { extendTextBag, modelFromLinearSpace, unitScale, withBias } from './init.ts';
 
 export interface TrainSpaceOptions {
   /** Dimension of the space. Default 256 (Stage 1 may clamp it to what the data supports). */
@@ -29,6 +29,8 @@ export interface TrainSpaceOptions {
   patience?: number;
   /** Residual MLP width on the dense heads; 0 (default) keeps them linear. */
   hidden?: number;
+  /** What early stopping watches: mean validation Recall@10 (default) or validation loss. */
+  monitor?: 'recall' | 'loss';
   /** Heads Stage 2 keeps fixed (e.g. ['text'] to keep the CCA's text geometry). Default none. */
   freeze?: ('image' | 'sketch' | 'audio' | 'text')[];
   /** Where Stage 2 runs. Default 'cpu'; an unavailable explicit device is DEVICE_UNAVAILABLE. */
@@ -117,7 +119,7 @@ export async function trainSpace(corpus: PairCorpus, options: TrainSpaceOptions)
     batchSize,
     seed: o.seed,
     patience: o.patience,
-    monitor: 'recall',
+    monitor: options.monitor ?? 'recall',
     device,
     ...(options.freeze?.length ? { frozen: options.freeze } : {}),
     lr: o.lr,
@@ -127,12 +129,6 @@ export async function trainSpace(corpus: PairCorpus, options: TrainSpaceOptions)
     onEpoch: (record) => emit({ stage: 'epoch', epochs: o.epochs, record }),
   });
   const stage2Ms = performance.now() - t;
-  if (process.env.CENTER) {
-    const rows = (m: 'image' | 'sketch' | 'audio') => [...(train.captioned[m]?.features ?? []), ...(m === 'image' ? (train.sketchImage?.image ?? []) : m === 'sketch' ? (train.sketchImage?.sketch ?? []) : [])];
-    const pre = modelEmbedder(result.model);
-    void pre;
-    centerHeads(result.model, { image: rows('image'), sketch: rows('sketch'), audio: rows('audio') }, train.captions.map((c) => c.row));
-  }
 
   t = performance.now();
   const systems: Record<string, Embedder> = { cca: linearEmbedder(space) };
