@@ -62,3 +62,24 @@ describe('OnnxSession', () => {
     expect((err as Error).message).toMatch(/device 'cuda' is unavailable/);
   });
 });
+
+describe('OnnxSession on a worker, in a process that has nothing else to do', () => {
+  it('closes cleanly: the process exits 0 after an awaited close()', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const script = `
+      import { OnnxSession } from './models/runtime/index.ts';
+      import { GraphBuilder } from './models/onnxgraph/index.ts';
+      const g = new GraphBuilder('id');
+      g.output(g.op('Relu', [g.input('x', 'float32', [1])]), 'float32', [1], 'y');
+      const s = await OnnxSession.create(g.serialize(), { thread: 'worker' });
+      const { y } = await s.run({ x: { data: new Float32Array([2]), dims: [1] } });
+      await s.close();
+      console.log('y=' + y.data[0]);
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
+    expect(stdout.trim()).toBe('y=2');
+  });
+});

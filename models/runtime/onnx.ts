@@ -197,7 +197,9 @@ class WorkerBackend implements Backend {
   }
 
   static create(model: string | Uint8Array, sessionOptions: ort.InferenceSession.SessionOptions): Promise<WorkerBackend> {
-    const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { model, sessionOptions } });
+    // execArgv: [] because the worker is plain JS: it needs none of the parent's loaders or flags,
+    // and some (--input-type, --eval) make a worker fail to start.
+    const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { model, sessionOptions }, execArgv: [] });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', (reply: WorkerReply) => {
@@ -226,6 +228,8 @@ class WorkerBackend implements Backend {
   async release(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Referenced until it exits: an awaited release must keep the process alive.
+    this.worker.ref();
     this.worker.postMessage({ type: 'release' });
     await exited;
   }
