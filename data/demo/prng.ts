@@ -27,20 +27,8 @@ export function unitHash(text: string): number {
   return hash32(text) / 4294967296;
 }
 
-/**
- * mulberry32: tiny, fast, and good enough for picking sound parameters. Hand-written because
- * no installed package offers a seedable Math.random replacement.
- * @example mulberry32(1)() // 0.6270739405881613
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../models/random.ts';
+import { mulberry32 } from '../../models/random.ts';
 
 /**
  * Runs a synchronous `fn` with Math.random replaced by a seeded PRNG, then restores it.

@@ -1,6 +1,7 @@
 // The trainable parameters of the Stage-2 heads, their names in the step graph, and the AdamW
 // state beside them. Everything is plain Float32Arrays so the trainer can feed ONNX Runtime
 // without conversion and clone/compare parameters cheaply.
+import { mulberry32 } from '../random.ts';
 import { RosettaError } from '../errors.ts';
 
 /**
@@ -230,18 +231,6 @@ export function gaussian(count: number, seed: number, sd: number): Float32Array 
   return out;
 }
 
-/** A seeded uniform [0, 1) generator; Math.random cannot be seeded and training must be reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function positiveInt(name: string, value: number): void {
   if (!Number.isInteger(value) || value <= 0) {
     throw new RosettaError('INVALID_ARGUMENT', `${name} must be a positive integer; got ${value}`);
@@ -257,3 +246,5 @@ function expectLength(name: string, data: Float32Array, length: number): void {
   const bad = data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new RosettaError('INVALID_ARGUMENT', `${name} has a non-finite value at ${bad} (${data[bad]})`);
 }
+
+export { mulberry32 } from '../random.ts';

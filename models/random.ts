@@ -1,0 +1,34 @@
+// Seeded randomness. Math.random cannot be seeded, and training, demo data and test vectors must
+// be reproducible; mulberry32 is tiny, fast and statistically good enough for all of them.
+
+/**
+ * A seeded uniform [0, 1) generator.
+ *
+ * @example mulberry32(1)() // 0.6270739405881613
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `count` N(0, 1) values from a uniform generator (Box-Muller, both outputs used).
+ *
+ * @example gaussians(3, mulberry32(1)) // Float32Array(3), the same for the same seed
+ */
+export function gaussians(count: number, uniform: () => number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
+    const th = 2 * Math.PI * uniform();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < count) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
