@@ -51,6 +51,20 @@ const context: CliContext = {
 registerIndexCommand(program, context);
 registerTrainCommand(program, context);
 
+program
+  .command('compact')
+  .description('rebuild the collection\'s vector index without the holes that deletions leave')
+  .option('--db <dir>', 'collection directory (default: --data-dir, ROSETTA_DATA_DIR)')
+  .action(async (opts: { db?: string }) => {
+    const store = await context.openStore(path.resolve(opts.db ?? config().dataDir));
+    try {
+      const { vectors, skipped } = await store.compact();
+      print(`compacted: ${vectors} vectors${skipped ? `, ${skipped} items without a vector in this space` : ''}`);
+    } finally {
+      await store.close();
+    }
+  });
+
 const models = program.command('models').description('encoders and trained spaces');
 models
   .command('list')
