@@ -32,3 +32,22 @@ export function gaussians(count: number, uniform: () => number): Float32Array {
   }
   return out;
 }
+
+/**
+ * 32-bit hash of a string: FNV-1a over UTF-16 code units, then murmur3's finaliser so that
+ * ids differing in one character land far apart.
+ * @example hash32('1:eval:1F600') // 2781935402 (some uint32)
+ */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -3,6 +3,7 @@
  * subset both take whole groups (a file with its captions, a sketch with its photo), so no
  * file or caption is on both sides.
  */
+import { hash32 } from '../random.ts';
 import { RosettaError } from '../errors.ts';
 import { pairCounts, pairLinks, selectPairs, type PairCorpus, type PairSetName } from './corpus.ts';
 
@@ -102,14 +103,4 @@ export function groupLinks(links: readonly (readonly [string, string])[], seed: 
     .map(({ key, members }) => ({ key, members }));
 }
 
-/** FNV-1a with murmur3's finaliser: a seedable string hash that spreads similar keys apart. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { hash32 } from '../random.ts';
