@@ -52,4 +52,4 @@ export interface TextKind<P> extends KindBase<P> {
 }
 
 /** One entry of the recipe registry. `P` is erased in the table; the schema guarantees it. */
-export type RecipeKind<P = any> = MediaKind<P> | TextKind<P>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type RecipeKind<P = any> = MediaKind<P> | TextKind<P>;
