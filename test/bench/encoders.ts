@@ -1,5 +1,6 @@
 // npm run bench:encoders — items/s per encoder on this machine, end to end and for bare
 // ONNX Runtime on pre-processed tensors, all in one run so the ratios are comparable.
+// BENCH_ONLY=image (or sketch) limits the CNN part to one encoder, for quick A/B runs.
 import os from 'node:os';
 import sharp from 'sharp';
 import { loadConfig } from '../../bin/config.ts';
