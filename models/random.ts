@@ -18,6 +18,15 @@ export function mulberry32(seed: number): () => number {
 }
 
 /**
+ * One N(0, 1) draw (Box-Muller, cosine branch only).
+ *
+ * @example normal(mulberry32(7)) // the same number for the same seed
+ */
+export function normal(uniform: () => number): number {
+  return Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+}
+
+/**
  * `count` N(0, 1) values from a uniform generator (Box-Muller, both outputs used).
  *
  * @example gaussians(3, mulberry32(1)) // Float32Array(3), the same for the same seed
@@ -44,6 +53,11 @@ export function hash32(text: string): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return fmix32(h);
+}
+
+/** murmur3's 32-bit finaliser: every input bit flips about half of the output bits. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

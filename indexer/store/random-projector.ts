@@ -1,3 +1,4 @@
+import { mulberry32, normal } from '../../models/random.ts';
 import type { Projector, StoredFeature } from './types.ts';
 
 export interface RandomProjectorOptions {
@@ -67,13 +68,6 @@ function hash(text: string): number {
 
 /** mulberry32 + Box-Muller. */
 function gaussianColumn(seed: number, dim: number): Float32Array {
-  let s = seed;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Float32Array.from({ length: dim }, () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()));
+  const uniform = mulberry32(seed);
+  return Float32Array.from({ length: dim }, () => normal(uniform));
 }

@@ -3,6 +3,7 @@
  * with real features, and a projector over them. Not exported from index.ts.
  */
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../../models/random.ts';
 import { randomLinearProjector } from './random-projector.ts';
 import type { ItemModality, NewItem, Projector, StoredFeature } from './types.ts';
 
@@ -21,14 +22,8 @@ export function sha(text: string): string {
 
 /** Deterministic values in [-1, 1) from a seed (mulberry32). */
 export function values(seed: number, length: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length }, () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const uniform = mulberry32(seed);
+  return Float32Array.from({ length }, () => uniform() * 2 - 1);
 }
 
 export function imageFeature(seed: number): StoredFeature {

@@ -3,19 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRosettaError } from '../../models/errors.ts';
+import { mulberry32, normal } from '../../models/random.ts';
 import type { VectorIndex } from './types.ts';
 
 /** Deterministic vectors with Gaussian entries (mulberry32 + Box-Muller), `count` rows of `dim`. */
 export function randomVectors(count: number, dim: number, seed: number): Float32Array[] {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+  const uniform = mulberry32(seed);
+  const gauss = () => normal(uniform);
   return Array.from({ length: count }, () => Float32Array.from({ length: dim }, gauss));
 }
 

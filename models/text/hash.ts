@@ -1,3 +1,5 @@
+import { fmix32 } from '../random.ts';
+
 /**
  * Feature hashing. MurmurHash3 (x86, 32-bit) over the UTF-8 bytes of `namespace:value`, with
  * a fixed seed. Chosen over FNV-1a because its final avalanche spreads similar strings
@@ -54,12 +56,7 @@ export function murmur3(key: string, h: number = hashSeed): number {
       h ^= k;
   }
   h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** The feature namespaces. Each is part of the hashed key, so equal values in two namespaces differ. */

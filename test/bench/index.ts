@@ -15,6 +15,7 @@ import { openStore, randomLinearProjector } from '../../indexer/store/index.ts';
 import { ExactIndex, HnswIndex, defaultEf } from '../../indexer/vector/index.ts';
 import { loadTestEncoders } from '../helpers/index-child.ts';
 import { median, percentile } from './timing.ts';
+import { mulberry32, normal } from '../../models/random.ts';
 
 const quick = process.argv.includes('--quick');
 const IMAGES = quick ? 200 : 2000;
@@ -108,19 +109,11 @@ async function indexing(): Promise<void> {
 
 /** Like encoder embeddings: 32-d Gaussian codes through a fixed 32 x DIM map, plus 10% noise. */
 function lowRank(n: number, seed: number): Float32Array[] {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-  const basisSeed = s;
-  s = 424242;
-  const basis = Array.from({ length: 32 }, () => Float32Array.from({ length: DIM }, gauss));
-  s = basisSeed;
+  // The basis has its own fixed seed, so every call shares one map whatever `seed` is.
+  const basisUniform = mulberry32(424242);
+  const basis = Array.from({ length: 32 }, () => Float32Array.from({ length: DIM }, () => normal(basisUniform)));
+  const uniform = mulberry32(seed);
+  const gauss = () => normal(uniform);
   return Array.from({ length: n }, () => {
     const out = Float32Array.from({ length: DIM }, () => 0.1 * Math.sqrt(32) * gauss());
     for (let r = 0; r < 32; r++) {
