@@ -3,12 +3,14 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { RosettaError, isRosettaError } from '../models/errors.ts';
 import { createEncoder, describeEncoders, identityKey, type Device, type Modality } from '../models/index.ts';
-import { openStore } from '../indexer/store/index.ts';
-import { ensureDefaultSpace, listSpaces, loadCurrentSpace, SpaceProjector } from '../models/space/index.ts';
+import { openCollection } from '../server/index.ts';
+import { listSpaces } from '../models/space/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import type { CliContext } from './commands/context.ts';
 import { registerIndexCommand } from './commands/index-command.ts';
 import { progressLine, registerTrainCommand } from './commands/train-command.ts';
+import { registerServeCommands } from './commands/serve-command.ts';
+import { registerSearchCommand } from './commands/search-command.ts';
 
 const program = new Command('rosetta')
   .description('Self-hosted cross-modal search: text, images, sketches and audio in one space')
@@ -27,29 +29,18 @@ function config(): Config {
 const context: CliContext = {
   config,
   async openStore(dataDir) {
-    const c = config();
-    // A collection always lives in a space; the first time, that is the default space, trained
-    // from the demo recipe (minutes, once; cached under the models folder).
-    let space = await loadCurrentSpace(c.modelsDir);
-    if (!space) {
-      process.stderr.write('rosetta: no space in service yet; training the default space from the demo data (once)\n');
-      space = await ensureDefaultSpace({
-        modelsDir: c.modelsDir,
-        cacheDir: c.cacheDir,
-        device: c.device as Device,
-        encoders: c.encoders,
-        onProgress: (e) => {
-          const line = progressLine(e);
-          if (line) process.stderr.write(`  ${line}\n`);
-        },
-      });
-    }
-    return openStore(dataDir, { projector: new SpaceProjector(space) });
+    const { store } = await openCollection(config(), dataDir, (e) => {
+      const line = progressLine(e);
+      if (line) process.stderr.write(`  ${line}\n`);
+    });
+    return store;
   },
 };
 
 registerIndexCommand(program, context);
 registerTrainCommand(program, context);
+registerServeCommands(program, context);
+registerSearchCommand(program, context);
 
 program
   .command('compact')

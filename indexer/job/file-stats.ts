@@ -58,6 +58,11 @@ export class FileStatCache {
     return new FileStatCache(null);
   }
 
+  /** A cache that remembers nothing: every file is read and hashed. */
+  static inMemory(): FileStatCache {
+    return new FileStatCache(null);
+  }
+
   get(externalId: string): FileStatEntry | undefined {
     return this.getStmt?.get(externalId) as FileStatEntry | undefined;
   }

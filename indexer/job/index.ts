@@ -16,3 +16,4 @@ export type {
   ItemOutcome,
   ManifestInput,
 } from './types.ts';
+export { ingestFile, type IngestInput } from './ingest.ts';

@@ -1,0 +1,207 @@
+/**
+ * The express application: the JSON API, /metrics, and the web UI's static files. It holds no
+ * state of its own; the engine (which owns the collection) comes from `engine()`, which throws
+ * NOT_READY until it is loaded, so the routes answer 503 rather than wait while it starts.
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import multer from 'multer';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { RosettaError } from '../../models/errors.ts';
+import type { MediaInput } from '../../models/types.ts';
+import { checkMedia, fromDataUrl, type EngineQuery, type QueryEngine, type QueryMediaField } from '../engine/index.ts';
+import { errorBody, errorHandler, parseWith } from './errors.ts';
+import type { ServerMetrics } from './metrics.ts';
+import { searchFieldsFromMultipart } from './multipart.ts';
+import { buildOpenApi } from './openapi.ts';
+import { newItemFieldsSchema, searchFieldsSchema, searchRequestSchema, type Info } from './schemas.ts';
+
+export interface AppOptions {
+  /** The engine, or a throw of NOT_READY (503) while it loads. */
+  engine: () => QueryEngine;
+  /** What GET /api/health says while the engine is not there. */
+  health: () => { status: 'ok' | 'starting' | 'failed'; message?: string };
+  info: () => Omit<Info, 'space' | 'items' | 'byModality' | 'composedTextWeight'>;
+  logger: Logger;
+  metrics: ServerMetrics;
+  /** Write routes need `Authorization: Bearer <apiKey>` when set. */
+  apiKey?: string;
+  /** Largest request body or uploaded file, in bytes. */
+  maxBodyBytes: number;
+  /** The built web UI (index.html at its root); not served when missing. */
+  webDir?: string;
+}
+
+const mediaFields: QueryMediaField[] = ['image', 'sketch', 'audio'];
+
+export function createApp(options: AppOptions): express.Express {
+  const { engine, metrics, maxBodyBytes } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (res.locals.route as string | undefined) ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static');
+      metrics.observeRequest(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
+
+  const json = express.json({ limit: maxBodyBytes, strict: true });
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBodyBytes, fieldSize: maxBodyBytes, files: 3, fields: 20, parts: 24 } });
+  const searchFiles = upload.fields(mediaFields.map((name) => ({ name, maxCount: 1 })));
+  const itemFile = upload.single('file');
+  const route = (name: string): RequestHandler => (_req, res, next) => {
+    res.locals.route = name;
+    next();
+  };
+  const requireKey: RequestHandler = (req, _res, next) => {
+    if (options.apiKey === undefined) return next();
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const want = Buffer.from(options.apiKey);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) {
+      return next(new RosettaError('UNAUTHENTICATED', header ? 'the API key is wrong' : 'this route needs Authorization: Bearer <API key>'));
+    }
+    next();
+  };
+
+  app.get('/api/health', route('health'), (_req, res) => {
+    const h = options.health();
+    if (h.status !== 'ok') return void res.status(503).json(h);
+    const e = engine();
+    res.json({ status: 'ok', items: e.store.stats().items, space: e.projector.version });
+  });
+
+  app.get('/api/info', route('info'), (_req, res) => {
+    const e = engine();
+    const stats = e.store.stats();
+    const info: Info = {
+      ...options.info(),
+      space: { version: e.projector.version, dim: e.projector.dim, modalities: e.projector.modalities },
+      items: stats.items,
+      byModality: stats.byModality,
+      composedTextWeight: e.composedTextWeight,
+    };
+    res.json(info);
+  });
+
+  app.get('/api/openapi.json', route('openapi'), (_req, res) => {
+    res.json(buildOpenApi());
+  });
+
+  app.get('/metrics', route('metrics'), async (_req, res) => {
+    try {
+      metrics.setCollection(engine().store.stats().byModality);
+    } catch {
+      // Still loading: the process metrics are worth serving anyway.
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.post('/api/search', route('search'), (req, res, next) => (req.is('multipart/form-data') ? searchFiles(req, res, next) : json(req, res, next)), async (req, res) => {
+    const query = readSearch(req);
+    const e = engine();
+    const started = performance.now();
+    const response = await e.search(query);
+    metrics.observeSearch(response.queryType, (performance.now() - started) / 1000);
+    res.json(response);
+  });
+
+  app.post('/api/items', route('items.create'), requireKey, itemFile, async (req, res) => {
+    if (!req.is('multipart/form-data')) throw new RosettaError('UNSUPPORTED_MEDIA', 'POST /api/items takes multipart/form-data with a file in the field "file"');
+    const file = req.file;
+    if (!file) throw new RosettaError('INVALID_ARGUMENT', 'file: missing; send the media file in the multipart field "file"');
+    const fields = parseWith(newItemFieldsSchema, { ...(req.body as object) });
+    const { status, item } = await engine().addItem({ name: file.originalname || 'upload', data: file.buffer }, fields);
+    res.status(status === 'added' ? 201 : 200).json({ status, item });
+  });
+
+  app.get('/api/items/:id', route('items.get'), (req, res) => {
+    res.json(engine().getItem(itemId(req)));
+  });
+
+  app.delete('/api/items/:id', route('items.delete'), requireKey, async (req, res) => {
+    const id = itemId(req);
+    await engine().deleteItem(id);
+    res.json({ deleted: id });
+  });
+
+  app.get('/api/items/:id/content', route('items.content'), (req, res, next) => {
+    const { path, mime } = engine().content(itemId(req));
+    res.sendFile(path, { headers: { 'Content-Type': mime, 'Cache-Control': 'private, max-age=3600' }, dotfiles: 'allow' }, (err) => {
+      if (!err) return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') next(new RosettaError('NOT_FOUND', `the file of item ${req.params.id} is missing from disk`));
+      else if (!res.headersSent) next(err);
+    });
+  });
+
+  app.get('/api/items/:id/thumbnail', route('items.thumbnail'), (req, res) => {
+    const data = engine().thumbnail(itemId(req));
+    res.type('image/webp').set('Cache-Control', 'private, max-age=3600').send(data);
+  });
+
+  app.all('/api/{*rest}', route('unmatched'), (req) => {
+    throw new RosettaError('NOT_FOUND', `no route ${req.method} ${req.path}; see GET /api/openapi.json`);
+  });
+
+  if (options.webDir && existsSync(options.webDir)) {
+    app.use(express.static(options.webDir, { index: 'index.html', maxAge: '1h' }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text/plain').send('The web UI is not built; run `npm run build:web` (npm install and npm start build it).');
+    });
+  }
+
+  app.use((req: Request, res: Response, _next: NextFunction) => {
+    res.status(404).json(errorBody('NOT_FOUND', `nothing at ${req.method} ${req.path}`, String(req.id)));
+  });
+  app.use(errorHandler(maxBodyBytes));
+  return app;
+}
+
+/** The search request from a JSON body or a multipart form, with media checked and decoded. */
+function readSearch(req: Request): EngineQuery {
+  if (req.is('multipart/form-data')) {
+    const fields = parseWith(searchFieldsSchema.omit({ image: true, sketch: true, audio: true }), searchFieldsFromMultipart(req.body as Record<string, unknown>));
+    const files = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+    const media: Partial<Record<QueryMediaField, MediaInput>> = {};
+    for (const m of mediaFields) {
+      const f = files[m]?.[0];
+      if (f) media[m] = checkMedia(m, { name: f.originalname || m, data: f.buffer }, f.mimetype);
+    }
+    return { ...fields, ...media };
+  }
+  if (!req.is('application/json')) {
+    throw new RosettaError('UNSUPPORTED_MEDIA', `send the search as application/json or multipart/form-data, not ${req.headers['content-type'] ?? 'no content type'}`);
+  }
+  const body = parseWith(searchRequestSchema, req.body);
+  const media: Partial<Record<QueryMediaField, MediaInput>> = {};
+  for (const m of mediaFields) {
+    const url = body[m];
+    if (url !== undefined) media[m] = fromDataUrl(m, url);
+  }
+  return { ...body, ...media } as EngineQuery;
+}
+
+function itemId(req: Request): number {
+  const raw = String(req.params.id);
+  if (!/^[1-9]\d{0,15}$/.test(raw)) throw new RosettaError('INVALID_ARGUMENT', `item id must be a positive integer; got "${raw.slice(0, 40)}"`);
+  return Number(raw);
+}

@@ -1,0 +1,75 @@
+import type { ErrorRequestHandler } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import { RosettaError, isRosettaError, type ErrorCode } from '../../models/errors.ts';
+import type { ErrorBody } from './schemas.ts';
+
+/**
+ * A zod failure as one message naming every bad field, e.g.
+ * "k: must be at most 1000; weights.text: expected number, received string".
+ */
+export function validationError(error: z.ZodError, where = ''): RosettaError {
+  const parts = error.issues.map((i) => {
+    const at = [where, ...i.path.map(String)].filter(Boolean).join('.');
+    const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message;
+    return at ? `${at}: ${message}` : message;
+  });
+  return new RosettaError('INVALID_ARGUMENT', parts.join('; '));
+}
+
+/** Parses `value` with `schema` or throws INVALID_ARGUMENT naming the fields. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, where);
+  return r.data;
+}
+
+/** Errors raised by express's body parsers and multer, mapped to our codes. */
+function fromFramework(err: unknown, maxBytes: number): RosettaError | undefined {
+  if (err instanceof multer.MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE') {
+      return new RosettaError('INPUT_TOO_LARGE', `${err.field ?? 'a field'} is larger than the limit of ${maxBytes} bytes`);
+    }
+    if (err.code === 'LIMIT_UNEXPECTED_FILE') return new RosettaError('INVALID_ARGUMENT', `unexpected file field "${err.field ?? '?'}"`);
+    return new RosettaError('INVALID_ARGUMENT', `multipart body: ${err.message}`);
+  }
+  const e = err as { type?: string; status?: number; message?: string } | undefined;
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new RosettaError('INPUT_TOO_LARGE', `the request body is larger than the limit of ${maxBytes} bytes`);
+    case 'entity.parse.failed':
+      return new RosettaError('INVALID_ARGUMENT', `the body is not valid JSON: ${e.message ?? ''}`.trim());
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new RosettaError('UNSUPPORTED_MEDIA', e.message ?? 'unsupported body encoding');
+    case 'request.aborted':
+      return new RosettaError('INVALID_ARGUMENT', 'the request was aborted by the client');
+  }
+  if (e?.message?.startsWith('Multipart:') || e?.message === 'Unexpected end of form' || e?.message === 'Malformed part header') {
+    return new RosettaError('INVALID_ARGUMENT', `multipart body: ${e.message}`);
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new RosettaError('INVALID_ARGUMENT', e.message ?? 'bad request');
+  return undefined;
+}
+
+export function errorBody(code: ErrorCode | string, message: string, requestId?: string): ErrorBody {
+  return { error: { code, message, ...(requestId ? { requestId } : {}) } };
+}
+
+/**
+ * The last middleware: every error becomes `{error: {code, message}}` with the code's status.
+ * Only what is not a known client error is a 500, logged with its stack.
+ */
+export function errorHandler(maxBytes: number): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const known = isRosettaError(err) ? err : fromFramework(err, maxBytes);
+    const requestId = String(req.id ?? '');
+    if (known) {
+      if (known.status >= 500) req.log?.error({ err }, known.message);
+      res.status(known.status).json(errorBody(known.code, known.message, requestId));
+      return;
+    }
+    req.log?.error({ err }, 'unhandled error');
+    res.status(500).json(errorBody('INTERNAL', 'internal error; see the server log for this request id', requestId));
+  };
+}

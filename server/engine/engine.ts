@@ -1,0 +1,314 @@
+/**
+ * The query engine: every query, whatever its media, is embedded into the shared space and
+ * answered from the collection's HNSW index, with keyword matches fused in for text. One
+ * engine owns one collection (the store's lock admits one process), so the API server and
+ * `rosetta search` both go through it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CollectionStore, ItemModality, ItemRecord, Projector, SearchHit } from '../../indexer/store/index.ts';
+import { ingestFile, type IndexEncoders } from '../../indexer/job/index.ts';
+import { createEncoder, type EncoderSettings } from '../../models/encoders/index.ts';
+import { RosettaError, isRosettaError } from '../../models/errors.ts';
+import type { DefaultSpaceEvent, DefaultSpaceOptions, LoadedSpace } from '../../models/space/index.ts';
+import { SpaceProjector } from '../../models/space/index.ts';
+import { identityKey, type Encoder, type MediaInput, type Modality, type SparseRow } from '../../models/types.ts';
+import type { QueryType, SearchRequest, SearchResponse } from '../api/schemas.ts';
+import { combineQuery, type WeightedVector } from './combine.ts';
+import { reciprocalRankFusion } from './fusion.ts';
+import { openCollection } from './open.ts';
+import { readTuning, type Tuning } from './tuning.ts';
+import { itemView, searchResult, type ItemView } from './views.ts';
+
+/**
+ * What the engine needs of a space: the store's Projector (items into the space) plus query
+ * embedding. SpaceProjector is one; evaluation also plugs in baselines.
+ */
+export type QueryProjector = Projector & Pick<SpaceProjector, 'embedQuery' | 'modalities' | 'encoders'>;
+
+/** A search request whose media fields hold checked bytes instead of data URLs. */
+export type EngineQuery = Omit<SearchRequest, 'image' | 'sketch' | 'audio'> & {
+  image?: MediaInput;
+  sketch?: MediaInput;
+  audio?: MediaInput;
+};
+
+export interface EngineOptions {
+  settings: EncoderSettings;
+  dataDir: string;
+  /** Progress of training the default space, the first time a collection is opened. */
+  onProgress?: (event: DefaultSpaceEvent) => void;
+  /** Where the default space's demo data is, if it must be trained. */
+  defaultSpace?: Pick<DefaultSpaceOptions, 'demoDir' | 'demoSize'>;
+}
+
+/** How deep the keyword list goes at least, so fusion can lift a keyword-only match into the page. */
+const MIN_KEYWORD_DEPTH = 50;
+/** negativeText's default weight: half a query's, enough to push away without flipping the query. */
+const DEFAULT_NEGATIVE_WEIGHT = 0.5;
+/** Uploads are stored under the collection, named by content, so no client string names a file. */
+export const UPLOADS_DIR = 'uploads';
+
+type QueryEncoders = { image: IndexEncoders['image']; sketch: Encoder<'sketch'>; audio: IndexEncoders['audio']; text: Encoder<'text'> };
+
+export class QueryEngine {
+  private readonly projectors = new Map<string, QueryProjector>();
+  private tuning: Tuning;
+
+  private constructor(
+    readonly store: CollectionStore,
+    projector: SpaceProjector,
+    private readonly encoders: QueryEncoders,
+    readonly dataDir: string,
+    tuning: Tuning,
+  ) {
+    this.projectors.set(projector.version, projector);
+    this.tuning = tuning;
+  }
+
+  /**
+   * Opens the collection (training the default space the first time) and loads every encoder.
+   *
+   * @example
+   * const engine = await QueryEngine.open({ settings: config, dataDir: config.dataDir });
+   * await engine.search({ text: 'red bird', k: 10, offset: 0, hybrid: true });
+   */
+  static async open(options: EngineOptions): Promise<QueryEngine> {
+    const { store, projector } = await openCollection(options.settings, options.dataDir, options.onProgress, options.defaultSpace);
+    const opened: Encoder[] = [];
+    try {
+      const load = async <M extends Modality>(m: M) => {
+        const e = await createEncoder(m, options.settings);
+        opened.push(e);
+        return e;
+      };
+      const [image, sketch, audio, text] = await Promise.all([load('image'), load('sketch'), load('audio'), load('text')]);
+      const encoders = { image, sketch, audio, text } as unknown as QueryEncoders;
+      return new QueryEngine(store, projector, encoders, options.dataDir, await readTuning(options.dataDir));
+    } catch (err) {
+      await Promise.allSettled(opened.map((e) => e.close()));
+      await store.close();
+      throw err;
+    }
+  }
+
+  /** The projector of the space the index is in now: queries and index must never disagree. */
+  get projector(): QueryProjector {
+    const version = this.store.space.version;
+    const p = this.projectors.get(version);
+    if (!p) throw new RosettaError('INTERNAL', `no projector loaded for space ${version}`);
+    return p;
+  }
+
+  /** The encoders the bulk job needs, so a job can run inside the process that owns the collection. */
+  get indexEncoders(): IndexEncoders {
+    return { image: this.encoders.image, audio: this.encoders.audio, text: this.encoders.text };
+  }
+
+  /** The tuned share of the text in a composed image + text query. */
+  get composedTextWeight(): number {
+    return this.tuning.composedTextWeight;
+  }
+
+  async search(query: EngineQuery): Promise<SearchResponse> {
+    const started = performance.now();
+    const projector = this.projector;
+    const type = queryType(query);
+    const k = query.k ?? 20;
+    const offset = query.offset ?? 0;
+    const depth = offset + k;
+    const filter = this.itemFilter(query);
+    const options = { ...(query.modalities ? { modalities: query.modalities } : {}), ...(filter ? { filter } : {}) };
+    const hybrid = type === 'text' && query.hybrid !== false;
+
+    let vector: Float32Array | undefined;
+    try {
+      vector = await this.queryVector(query, type, projector);
+    } catch (err) {
+      // Words the space never saw can still match captions: keyword results only.
+      if (!(hybrid && isRosettaError(err, 'EMPTY_INPUT') && /no word space/.test(err.message))) throw err;
+    }
+    const exclude = type === 'item' ? this.store.getItem(query.itemId!).id : undefined;
+    let vectorHits: SearchHit[] = [];
+    if (vector) {
+      vectorHits = await this.store.search(vector, depth + (exclude === undefined ? 0 : 1), options);
+      if (exclude !== undefined) vectorHits = vectorHits.filter((h) => h.id !== exclude);
+    }
+
+    let ranked: { item: ItemRecord; score: number }[];
+    if (hybrid) {
+      const keywordHits = this.keywordHits(query.text!, Math.max(depth, MIN_KEYWORD_DEPTH), query.modalities, filter);
+      const records = new Map<number, ItemRecord>([...vectorHits, ...keywordHits].map((h) => [h.id, h.item]));
+      ranked = reciprocalRankFusion([vectorHits.map((h) => h.id), keywordHits.map((h) => h.id)]).map((f) => ({ item: records.get(f.id)!, score: f.score }));
+    } else {
+      ranked = vectorHits;
+    }
+    return {
+      results: ranked.slice(offset, depth).map((h) => searchResult(h.item, h.score)),
+      took_ms: Math.round((performance.now() - started) * 100) / 100,
+      queryType: type,
+      hybrid,
+      offset,
+      k,
+      space: projector.version,
+    };
+  }
+
+  /** The query's parts, embedded and combined into one unit vector. */
+  private async queryVector(query: EngineQuery, type: QueryType, projector: QueryProjector): Promise<Float32Array> {
+    if (type === 'item') {
+      const item = this.store.getItem(query.itemId!);
+      const v = projector.project({ modality: item.modality, features: this.store.getFeatures(item.id) });
+      if (!v) throw new RosettaError('NOT_FOUND', `item ${item.id} has no vector in space ${projector.version}, so there is nothing like it to find`);
+      return v;
+    }
+    const w = query.weights ?? {};
+    const parts: WeightedVector[] = [];
+    const composedText = this.tuning.composedTextWeight;
+    const defaults = type === 'composed' ? { image: 1 - composedText, text: composedText } : {};
+    if (query.text !== undefined) parts.push({ vector: await this.embedText(query.text, projector), weight: w.text ?? defaults.text ?? 1 });
+    for (const m of ['image', 'sketch', 'audio'] as const) {
+      const input = query[m];
+      if (input) parts.push({ vector: await this.embedMedia(m, input, projector), weight: w[m] ?? (m === 'image' ? defaults.image : undefined) ?? 1 });
+    }
+    if (query.itemId !== undefined) {
+      const item = this.store.getItem(query.itemId);
+      const v = projector.project({ modality: item.modality, features: this.store.getFeatures(item.id) });
+      if (v) parts.push({ vector: v, weight: 1 });
+    }
+    const negatives = query.negativeText === undefined ? [] : [{ vector: await this.embedText(query.negativeText, projector), weight: w.negativeText ?? DEFAULT_NEGATIVE_WEIGHT }];
+    if (parts.length === 1 && negatives.length === 0) return parts[0].vector;
+    return combineQuery(parts, negatives);
+  }
+
+  private async embedText(text: string, projector: QueryProjector): Promise<Float32Array> {
+    const [row] = await this.encoders.text.encode([text]);
+    return row instanceof Float32Array ? projector.embedQuery('text', row) : projector.embedQuery('text', row as SparseRow);
+  }
+
+  private async embedMedia(modality: 'image' | 'sketch' | 'audio', input: MediaInput, projector: QueryProjector): Promise<Float32Array> {
+    const encoder = this.encoders[modality] as Encoder;
+    const [row] = await encoder.encode([input as never]);
+    return projector.embedQuery(modality, row as Float32Array);
+  }
+
+  private keywordHits(text: string, limit: number, modalities: readonly ItemModality[] | undefined, filter: ((id: number) => boolean) | undefined) {
+    let hits;
+    try {
+      hits = this.store.keywordSearch(text, limit);
+    } catch (err) {
+      if (isRosettaError(err, 'EMPTY_INPUT')) return [];
+      throw err;
+    }
+    return hits.filter((h) => (!modalities || modalities.includes(h.item.modality)) && (!filter || filter(h.id)));
+  }
+
+  /** The request's filter as a predicate on item ids, memoised per query (HNSW may ask twice). */
+  private itemFilter(query: EngineQuery): ((id: number) => boolean) | undefined {
+    const f = query.filter;
+    if (!f || (f.captioned === undefined && f.externalIdPrefix === undefined)) return undefined;
+    const seen = new Map<number, boolean>();
+    return (id) => {
+      let keep = seen.get(id);
+      if (keep === undefined) {
+        const item = this.store.getItem(id);
+        keep =
+          (f.captioned === undefined || f.captioned === item.captions.length > 0) &&
+          (f.externalIdPrefix === undefined || item.externalId.startsWith(f.externalIdPrefix));
+        seen.set(id, keep);
+      }
+      return keep;
+    };
+  }
+
+  getItem(ref: number | string): ItemView {
+    return itemView(this.store.getItem(ref));
+  }
+
+  /** Where an item's file is, by id only: no client string ever reaches the file system. */
+  content(ref: number): { path: string; mime: string } {
+    const item = this.store.getItem(ref);
+    return { path: item.sourcePath, mime: item.mime };
+  }
+
+  thumbnail(ref: number): Buffer {
+    return this.store.getThumbnail(ref);
+  }
+
+  /**
+   * Stores an uploaded file under the collection and indexes it; searchable on return.
+   *
+   * @example await engine.addItem({ name: 'cat.png', data }, { caption: 'a cat' }) // { id: 412, status: 'added', item }
+   */
+  async addItem(file: MediaInput, fields: { caption?: string; externalId?: string }): Promise<{ status: string; item: ItemView }> {
+    if (file.data.length === 0) throw new RosettaError('EMPTY_INPUT', `file ${file.name} is empty (0 bytes)`);
+    const hash = createHash('sha256').update(file.data).digest('hex');
+    const dir = path.join(this.dataDir, UPLOADS_DIR);
+    await mkdir(dir, { recursive: true });
+    const target = path.join(dir, hash);
+    await writeFile(target, file.data);
+    const externalId = fields.externalId ?? `upload/${hash.slice(0, 16)}`;
+    try {
+      const { id, status } = await ingestFile(this.store, this.indexEncoders, {
+        path: target,
+        externalId,
+        captions: fields.caption ? [{ text: fields.caption, source: 'user' }] : [],
+      });
+      return { status, item: this.getItem(id) };
+    } catch (err) {
+      if (!this.store.findByHash(hash)) await rm(target, { force: true });
+      if (isRosettaError(err)) throw new RosettaError(err.code, err.message.split(target).join(file.name || 'the upload'), { cause: err });
+      throw err;
+    }
+  }
+
+  /** Deletes the item, and its file when the collection owns it (an upload). */
+  async deleteItem(ref: number): Promise<void> {
+    const item = this.store.getItem(ref);
+    await this.store.deleteItem(item.id);
+    const uploads = path.join(this.dataDir, UPLOADS_DIR) + path.sep;
+    if (item.sourcePath.startsWith(uploads)) await rm(item.sourcePath, { force: true });
+  }
+
+  /**
+   * Moves the collection into another space: every item is re-projected into a new index
+   * while searches keep using the old one; the swap is atomic with the projector's.
+   */
+  async useSpace(space: LoadedSpace): Promise<{ vectors: number; skipped: number }> {
+    return this.useProjector(new SpaceProjector(space));
+  }
+
+  /** useSpace for any projector: another stage of a space, or a baseline (evaluation). */
+  async useProjector(next: QueryProjector): Promise<{ vectors: number; skipped: number }> {
+    for (const m of ['image', 'sketch', 'audio', 'text'] as const) {
+      const e = this.encoders[m];
+      const want = next.encoders[m]?.key;
+      if (want !== undefined && want !== identityKey(e.identity)) {
+        throw new RosettaError('DIMENSION_MISMATCH', `space ${next.version} was trained on ${m} encoder ${want}, but this server runs ${identityKey(e.identity)}`);
+      }
+    }
+    this.projectors.set(next.version, next);
+    const result = await this.store.reproject(next);
+    for (const v of this.projectors.keys()) if (v !== next.version) this.projectors.delete(v);
+    return result;
+  }
+
+  async reloadTuning(): Promise<void> {
+    this.tuning = await readTuning(this.dataDir);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(Object.values(this.encoders).map((e) => (e as Encoder).close()));
+    await this.store.close();
+  }
+}
+
+/** What kind of query this is, for the ranking (hybrid is text-only) and the metrics. */
+export function queryType(q: Pick<EngineQuery, 'text' | 'image' | 'sketch' | 'audio' | 'itemId'>): QueryType {
+  const present = (['text', 'image', 'sketch', 'audio', 'itemId'] as const).filter((f) => q[f] !== undefined);
+  if (present.length === 0) throw new RosettaError('EMPTY_INPUT', 'the query is empty: give at least one of text, image, sketch, audio or itemId');
+  if (present.length === 1) return present[0] === 'itemId' ? 'item' : present[0];
+  if (present.length === 2 && present.includes('image') && present.includes('text')) return 'composed';
+  return 'mixed';
+}
