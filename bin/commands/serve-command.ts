@@ -94,10 +94,15 @@ function demoProgress(): (e: DemoCollectionEvent) => void {
     }
     if (!line) return;
     const now = performance.now();
-    if (tty) process.stderr.write(`${step !== lastStep && lastStep ? '\n' : '\r'}  ${line}\x1b[K`);
-    else if (step !== lastStep || now - lastAt > 5000) process.stderr.write(`  ${line}\n`);
-    lastStep = step;
-    lastAt = now;
+    if (tty) {
+      process.stderr.write(`${step !== lastStep && lastStep ? '\n' : '\r'}  ${line}\x1b[K`);
+      lastStep = step;
+    } else if (e.stage !== lastStep || now - lastAt >= 5000) {
+      // Logs and CI get a line per stage and then one every 5 s, not one per file.
+      process.stderr.write(`  ${line}\n`);
+      lastStep = e.stage;
+      lastAt = now;
+    }
   };
 }
 

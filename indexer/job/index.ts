@@ -17,3 +17,4 @@ export type {
   ManifestInput,
 } from './types.ts';
 export { ingestFile, type IngestInput } from './ingest.ts';
+export { MIME_TYPES } from './media.ts';

@@ -27,7 +27,8 @@ export interface MediaType {
   mime: string;
 }
 
-const mimes: Record<ImageType | AudioType, string> = {
+/** The media type of each format Rosetta decodes. */
+export const MIME_TYPES: Record<ImageType | AudioType, string> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
   webp: 'image/webp',
@@ -90,9 +91,9 @@ export async function loadFile(path: string): Promise<LoadedFile> {
  */
 export function mediaType(path: string, data: Buffer): MediaType {
   const image = sniffImageType(data);
-  if (image) return { modality: 'image', type: image, mime: mimes[image] };
+  if (image) return { modality: 'image', type: image, mime: MIME_TYPES[image] };
   const audio = sniffAudioType(data);
-  if (audio) return { modality: 'audio', type: audio, mime: mimes[audio] };
+  if (audio) return { modality: 'audio', type: audio, mime: MIME_TYPES[audio] };
   throw new RosettaError(
     'UNSUPPORTED_MEDIA',
     `${path} is neither a supported image nor a supported audio file: it looks like ${describeContent(data)}. ` +

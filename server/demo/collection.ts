@@ -119,7 +119,7 @@ export async function composedExamples(mediaDir: string, split: 'train' | 'eval'
   const out = [];
   for (const q of queries) {
     if (!images.has(q.image)) images.set(q.image, await readFile(path.join(mediaDir, q.image)));
-    out.push({ image: { name: q.image, data: images.get(q.image)! }, text: q.text, relevant: q.relevant });
+    out.push({ qid: q.qid, image: { name: q.image, data: images.get(q.image)! }, text: q.text, relevant: q.relevant });
   }
   return out;
 }

@@ -43,8 +43,14 @@ export interface EngineOptions {
   defaultSpace?: Pick<DefaultSpaceOptions, 'demoDir' | 'demoSize'>;
 }
 
-/** How deep the keyword list goes at least, so fusion can lift a keyword-only match into the page. */
-const MIN_KEYWORD_DEPTH = 50;
+/**
+ * How deep both ranked lists go at least before fusion, so that a keyword-only match can be
+ * lifted into the page. Both lists are cut at the same depth, whatever the page: RRF over lists
+ * cut at different depths ranks differently, so page 2 would repeat or skip items of page 1.
+ * Pages within the first FUSION_DEPTH results are therefore consistent; deeper pages fuse
+ * deeper lists and agree with the shallower ones only approximately.
+ */
+const FUSION_DEPTH = 50;
 /** negativeText's default weight: half a query's, enough to push away without flipping the query. */
 const DEFAULT_NEGATIVE_WEIGHT = 0.5;
 /** Uploads are stored under the collection, named by content, so no client string names a file. */
@@ -113,7 +119,6 @@ export class QueryEngine {
 
   async search(query: EngineQuery): Promise<SearchResponse> {
     const started = performance.now();
-    const projector = this.projector;
     const type = queryType(query);
     const k = query.k ?? 20;
     const offset = query.offset ?? 0;
@@ -122,23 +127,32 @@ export class QueryEngine {
     const options = { ...(query.modalities ? { modalities: query.modalities } : {}), ...(filter ? { filter } : {}) };
     const hybrid = type === 'text' && query.hybrid !== false;
 
+    let projector: QueryProjector;
     let vector: Float32Array | undefined;
-    try {
-      vector = await this.queryVector(query, type, projector);
-    } catch (err) {
-      // Words the space never saw can still match captions: keyword results only.
-      if (!(hybrid && isRosettaError(err, 'EMPTY_INPUT') && /no word space/.test(err.message))) throw err;
-    }
+    do {
+      projector = this.projector;
+      try {
+        vector = await this.queryVector(query, type, projector);
+      } catch (err) {
+        // Words the space never saw can still match captions: keyword results only.
+        if (!(hybrid && isRosettaError(err, 'EMPTY_INPUT') && /no word space/.test(err.message))) throw err;
+        vector = undefined;
+      }
+      // The collection moved into another space while the query was embedded: a vector of the
+      // old space means nothing in the new index (or has the wrong width), so embed it again.
+      // From this check to the index search nothing awaits, so the two cannot disagree.
+    } while (projector.version !== this.store.space.version);
     const exclude = type === 'item' ? this.store.getItem(query.itemId!).id : undefined;
+    const listDepth = hybrid ? Math.max(depth, FUSION_DEPTH) : depth;
     let vectorHits: SearchHit[] = [];
     if (vector) {
-      vectorHits = await this.store.search(vector, depth + (exclude === undefined ? 0 : 1), options);
+      vectorHits = await this.store.search(vector, listDepth + (exclude === undefined ? 0 : 1), options);
       if (exclude !== undefined) vectorHits = vectorHits.filter((h) => h.id !== exclude);
     }
 
     let ranked: { item: ItemRecord; score: number }[];
     if (hybrid) {
-      const keywordHits = this.keywordHits(query.text!, Math.max(depth, MIN_KEYWORD_DEPTH), query.modalities, filter);
+      const keywordHits = this.keywordHits(query.text!, listDepth, query.modalities, filter);
       const records = new Map<number, ItemRecord>([...vectorHits, ...keywordHits].map((h) => [h.id, h.item]));
       ranked = reciprocalRankFusion([vectorHits.map((h) => h.id), keywordHits.map((h) => h.id)]).map((f) => ({ item: records.get(f.id)!, score: f.score }));
     } else {
@@ -167,7 +181,7 @@ export class QueryEngine {
     const parts: WeightedVector[] = [];
     const composedText = this.tuning.composedTextWeight;
     const defaults = type === 'composed' ? { image: 1 - composedText, text: composedText } : {};
-    if (query.text !== undefined) parts.push({ vector: await this.embedText(query.text, projector), weight: w.text ?? defaults.text ?? 1 });
+    if (query.text !== undefined) parts.push({ vector: await this.embedText('text', query.text, projector), weight: w.text ?? defaults.text ?? 1 });
     for (const m of ['image', 'sketch', 'audio'] as const) {
       const input = query[m];
       if (input) parts.push({ vector: await this.embedMedia(m, input, projector), weight: w[m] ?? (m === 'image' ? defaults.image : undefined) ?? 1 });
@@ -177,14 +191,32 @@ export class QueryEngine {
       const v = projector.project({ modality: item.modality, features: this.store.getFeatures(item.id) });
       if (v) parts.push({ vector: v, weight: 1 });
     }
-    const negatives = query.negativeText === undefined ? [] : [{ vector: await this.embedText(query.negativeText, projector), weight: w.negativeText ?? DEFAULT_NEGATIVE_WEIGHT }];
+    const negatives = query.negativeText === undefined ? [] : [{ vector: await this.embedText('negativeText', query.negativeText, projector), weight: w.negativeText ?? DEFAULT_NEGATIVE_WEIGHT }];
     if (parts.length === 1 && negatives.length === 0) return parts[0].vector;
     return combineQuery(parts, negatives);
   }
 
-  private async embedText(text: string, projector: QueryProjector): Promise<Float32Array> {
-    const [row] = await this.encoders.text.encode([text]);
-    return row instanceof Float32Array ? projector.embedQuery('text', row) : projector.embedQuery('text', row as SparseRow);
+  /**
+   * One query part in the space in service, for callers that combine or reuse parts
+   * themselves (tuning, evaluation) instead of embedding them again for every search.
+   *
+   * @example await engine.embed('text', 'dark skin tone') // Float32Array(256), unit length
+   */
+  async embed(modality: Modality, input: string | MediaInput): Promise<Float32Array> {
+    const projector = this.projector;
+    if (modality === 'text') return this.embedText('text', input as string, projector);
+    return this.embedMedia(modality, input as MediaInput, projector);
+  }
+
+  private async embedText(field: 'text' | 'negativeText', text: string, projector: QueryProjector): Promise<Float32Array> {
+    try {
+      const [row] = await this.encoders.text.encode([text]);
+      return row instanceof Float32Array ? projector.embedQuery('text', row) : projector.embedQuery('text', row as SparseRow);
+    } catch (err) {
+      // The encoder names its batch position ("text[0] has no words"); the client knows the field.
+      if (isRosettaError(err, 'EMPTY_INPUT')) throw new RosettaError('EMPTY_INPUT', `${field}: ${err.message.replace(/^text\[0\] /, '')}`, { cause: err });
+      throw err;
+    }
   }
 
   private async embedMedia(modality: 'image' | 'sketch' | 'audio', input: MediaInput, projector: QueryProjector): Promise<Float32Array> {

@@ -6,25 +6,13 @@ import { RosettaError } from '../../models/errors.ts';
 import { describeContent, sniffImageType } from '../../models/image/index.ts';
 import { sniffAudioType } from '../../models/audio/index.ts';
 import type { MediaInput } from '../../models/types.ts';
+import { MIME_TYPES } from '../../indexer/job/index.ts';
 
 export type QueryMediaField = 'image' | 'sketch' | 'audio';
 
 /** What each query field accepts: sketches are images too. */
 const fieldKind: Record<QueryMediaField, 'image' | 'audio'> = { image: 'image', sketch: 'image', audio: 'audio' };
 
-const mimeOf: Record<string, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  tiff: 'image/tiff',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-  wav: 'audio/wav',
-  ogg: 'audio/ogg',
-  mp3: 'audio/mpeg',
-  flac: 'audio/flac',
-};
 
 /** Names browsers and tools use for the same formats. */
 const aliases: Record<string, string> = {
@@ -79,10 +67,10 @@ export function checkMedia(field: QueryMediaField, input: MediaInput, declared?:
     );
   }
   const kind = image ? 'image' : 'audio';
-  if (kind !== want) throw new RosettaError('UNSUPPORTED_MEDIA', `${field} must be ${want === 'image' ? 'an image' : 'audio'}, but the bytes are ${mimeOf[actual]}`);
+  if (kind !== want) throw new RosettaError('UNSUPPORTED_MEDIA', `${field} must be ${want === 'image' ? 'an image' : 'audio'}, but the bytes are ${MIME_TYPES[actual]}`);
   const norm = declared === undefined ? '' : (aliases[declared.toLowerCase()] ?? declared.toLowerCase());
-  if (!vague.has(norm) && norm !== mimeOf[actual]) {
-    throw new RosettaError('UNSUPPORTED_MEDIA', `${field} is declared as ${declared} but its bytes are ${mimeOf[actual]}`);
+  if (!vague.has(norm) && norm !== MIME_TYPES[actual]) {
+    throw new RosettaError('UNSUPPORTED_MEDIA', `${field} is declared as ${declared} but its bytes are ${MIME_TYPES[actual]}`);
   }
   return input;
 }

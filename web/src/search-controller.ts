@@ -1,0 +1,97 @@
+/**
+ * Runs searches for the page: one request at a time (a new query aborts the one in flight, and
+ * late answers are dropped), paging with "Load more", and the sentences the status line shows.
+ */
+import { ApiError, isAbort, search, type ItemModality, type Query } from './api.ts';
+import type { ResultsView } from './results-view.ts';
+
+export const PAGE_SIZE = 24;
+
+/** A query and how to speak of it: label completes "N results …", e.g. `for “red heart”`. */
+export interface DescribedQuery {
+  query: Query;
+  label: string;
+}
+
+export type Show = 'all' | ItemModality;
+
+const scopeText: Record<Show, string> = { all: '', image: ' among images', audio: ' among sounds' };
+
+export class SearchController {
+  show: Show = 'all';
+  private current: DescribedQuery | null = null;
+  private nextOffset = 0;
+  private inflight: AbortController | null = null;
+  private generation = 0;
+
+  constructor(
+    private readonly view: ResultsView,
+    private readonly idleMessage: () => string,
+  ) {}
+
+  get query(): DescribedQuery | null {
+    return this.current;
+  }
+
+  /** Starts a new search from the first page; null clears the results back to the idle state. */
+  run(q: DescribedQuery | null): Promise<void> {
+    this.current = q;
+    this.nextOffset = 0;
+    if (!q) {
+      this.abort();
+      this.view.idle(this.idleMessage());
+      return Promise.resolve();
+    }
+    return this.fetchPage(false);
+  }
+
+  /** The next page of the current query, below the results already shown. */
+  more(): Promise<void> {
+    return this.current ? this.fetchPage(true) : Promise.resolve();
+  }
+
+  /** Shows only images, only sounds or both; the current query is asked again. */
+  setShow(show: Show): Promise<void> {
+    this.show = show;
+    return this.run(this.current);
+  }
+
+  private abort(): void {
+    this.generation++;
+    this.inflight?.abort();
+    this.inflight = null;
+  }
+
+  private async fetchPage(append: boolean): Promise<void> {
+    const q = this.current;
+    if (!q) return;
+    this.abort();
+    const generation = this.generation;
+    const controller = new AbortController();
+    this.inflight = controller;
+    const offset = append ? this.nextOffset : 0;
+    const scope = scopeText[this.show];
+    this.view.loading(append ? 'Loading more results…' : `Searching ${q.label}${scope}…`, append);
+    try {
+      const page = { k: PAGE_SIZE, offset, modalities: this.show === 'all' ? undefined : [this.show] };
+      const response = await search(q.query, page, controller.signal);
+      if (generation !== this.generation) return;
+      this.nextOffset = offset + response.results.length;
+      const hasMore = response.results.length === PAGE_SIZE;
+      const total = (append ? this.view.count : 0) + response.results.length;
+      let message: string;
+      if (total === 0) {
+        message = `No results ${q.label}${scope}.` + (this.show === 'all' ? ' Try other words or another query.' : ' Try the All tab.');
+      } else {
+        message = `${total}${hasMore ? '+' : ''} result${total === 1 ? '' : 's'} ${q.label}${scope} · ${Math.round(response.took_ms)} ms`;
+      }
+      this.view.show(response.results, append, hasMore, message);
+    } catch (err) {
+      if (isAbort(err) || generation !== this.generation) return;
+      const apiError = err instanceof ApiError ? err : new ApiError('CLIENT', err instanceof Error ? err.message : String(err), 0);
+      this.view.fail(apiError, append);
+    } finally {
+      if (this.inflight === controller) this.inflight = null;
+    }
+  }
+}
