@@ -6,12 +6,13 @@ import { fitLinearSpace, type AlignmentCorpus, type FitSpaceOptions, type Linear
 import { RosettaError } from '../errors.ts';
 import type { Device } from '../runtime/index.ts';
 import { trainAlignment, type AlignModel, type EpochRecord, type PairData, type PairSet, type StepProgress } from '../align/index.ts';
-import { denseModalities, pairCounts, pairSetNames, type PairCorpus, type PairSetName } from './corpus.ts';
+import { denseModalities, pairCounts, pairSetNames, type DenseModality, type PairCorpus, type PairSetName } from './corpus.ts';
 import { probeDevice } from './device.ts';
 import type { SpaceDraft } from './directory.ts';
 import { evaluateEmergent, evaluateSpace, linearEmbedder, modelEmbedder, type Embedder } from './evaluate.ts';
 import { defaultSplit, splitCorpus } from './groups.ts';
 import { extendTextBag, modelFromLinearSpace, unitScale, withBias } from './init.ts';
+import { inputScales, scaleHeads, scaleRows } from './precondition.ts';
 
 export interface TrainSpaceOptions {
   /** Dimension of the space. Default 256 (Stage 1 may clamp it to what the data supports). */
@@ -104,17 +105,20 @@ export async function trainSpace(corpus: PairCorpus, options: TrainSpaceOptions)
     init = `warm:${options.init.name}`;
   } else {
     initial = await modelFromLinearSpace(space, { hidden: o.hidden, seed: o.seed });
-    const rows = (m: 'image' | 'sketch' | 'audio') => [...(train.captioned[m]?.features ?? []), ...(m === 'image' ? (train.sketchImage?.image ?? []) : m === 'sketch' ? (train.sketchImage?.sketch ?? []) : [])];
-    unitScale(initial, { image: rows('image'), sketch: rows('sketch'), audio: rows('audio') }, train.captions.map((c) => c.row));
+    unitScale(initial, denseRows(train), train.captions.map((c) => c.row));
   }
   emit({ stage: 'init', from: init, ...(refusal ? { reason: refusal } : {}) });
   const dim = (initial.heads.text as { dim: number }).dim;
 
-  const sets = pairSets(train, val, initial);
+  const target = Number(process.env.EXP_TARGET ?? 0);
+  const scales = target > 0 ? inputScales(initial, denseRows(train), target) : {};
+  const sets = pairSets(train, val, initial, scales).filter((s) => !(process.env.EXP_DROP ?? '').split(',').includes(s.name));
+  if (process.env.EXP_AUDIOLR) for (const s of sets) if (s.name === 'audio-text') s.lrScale = Number(process.env.EXP_AUDIOLR);
+  if (process.env.EXP_SETBATCH) for (const s of sets) s.batchSize = defaultBatchSize(s.train.a.count);
   if (sets.length === 0) throw new RosettaError('INVALID_ARGUMENT', 'no pair set has at least 2 training and 2 validation pairs; add more pairs');
   const batchSize = options.batchSize ?? defaultBatchSize(Math.max(...sets.map((s) => s.train.a.count)));
   t = performance.now();
-  const result = await trainAlignment(initial, sets, {
+  const trained = await trainAlignment(scaleHeads(initial, scales), sets, {
     epochs: o.epochs,
     batchSize,
     seed: o.seed,
@@ -126,9 +130,11 @@ export async function trainSpace(corpus: PairCorpus, options: TrainSpaceOptions)
     weightDecay: o.weightDecay,
     ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
     onStep: (progress) => emit({ stage: 'step', progress }),
+    ...({ onModel: (globalThis as { expTrace?: (e: number, m: AlignModel, val: PairCorpus, train: PairCorpus) => Promise<void> }).expTrace ? async (e: number, m: AlignModel) => (globalThis as any).expTrace(e, scaleHeads(m, Object.fromEntries(Object.entries(scales).map(([k, v]) => [k, 1 / v]))), val, train) : undefined }),
     onEpoch: (record) => emit({ stage: 'epoch', epochs: o.epochs, record }),
   });
   const stage2Ms = performance.now() - t;
+  const result = { ...trained, model: scaleHeads(trained.model, Object.fromEntries(Object.entries(scales).map(([m, k]) => [m, 1 / k]))) };
 
   t = performance.now();
   const systems: Record<string, Embedder> = { cca: linearEmbedder(space) };
@@ -208,30 +214,41 @@ export function defaultBatchSize(largestSet: number): number {
 }
 
 /** The Stage-2 pair sets the split supports: at least 2 pairs on each side of it. */
-function pairSets(train: PairCorpus, val: PairCorpus, model: AlignModel): PairSet[] {
+function pairSets(train: PairCorpus, val: PairCorpus, model: AlignModel, scales: Record<string, number>): PairSet[] {
+  const dense = (rows: readonly Float32Array[], m: string) => denseData(scaleRows(rows, scales[m] ?? 1));
   const out: PairSet[] = [];
   for (const m of denseModalities) {
     const tr = train.captioned[m];
     const va = val.captioned[m];
     if (!tr || !va || tr.features.length < 2 || va.features.length < 2 || !model.heads[m]) continue;
     const data = (rows: NonNullable<typeof tr>, corpus: PairCorpus): PairData => ({
-      a: dense(rows.features),
+      a: dense(rows.features, m),
       b: { kind: 'sparse', rows: rows.caption.map((c) => withBias(corpus.captions[c].row)) },
     });
     out.push({ name: `${m}-text`, a: m, b: 'text', train: data(tr, train), val: data(va, val) });
   }
   const [tr, va] = [train.sketchImage, val.sketchImage];
   if (tr && va && tr.sketch.length >= 2 && va.sketch.length >= 2 && model.heads.sketch && model.heads.image) {
-    out.push({ name: 'sketch-image', a: 'sketch', b: 'image', train: { a: dense(tr.sketch), b: dense(tr.image) }, val: { a: dense(va.sketch), b: dense(va.image) } });
+    out.push({ name: 'sketch-image', a: 'sketch', b: 'image', train: { a: dense(tr.sketch, 'sketch'), b: dense(tr.image, 'image') }, val: { a: dense(va.sketch, 'sketch'), b: dense(va.image, 'image') } });
   }
   return out;
 }
 
-function dense(rows: readonly Float32Array[]): PairData['a'] {
+function denseData(rows: readonly Float32Array[]): PairData['a'] {
   const dim = rows[0].length;
   const data = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => data.set(r, i * dim));
   return { kind: 'dense', count: rows.length, dim, data };
+}
+
+/** Every training row each dense head sees (images also from sketch-image pairs). */
+function denseRows(c: PairCorpus): Record<DenseModality, Float32Array[]> {
+  const si = c.sketchImage;
+  return {
+    image: [...(c.captioned.image?.features ?? []), ...(si?.image ?? [])],
+    sketch: [...(c.captioned.sketch?.features ?? []), ...(si?.sketch ?? [])],
+    audio: [...(c.captioned.audio?.features ?? [])],
+  };
 }
 
 /** The corpus in fitLinearSpace's shape. */

@@ -74,7 +74,8 @@ export function createApp(options: AppOptions): express.Express {
   const requireKey: RequestHandler = (req, _res, next) => {
     if (options.apiKey === undefined) return next();
     const header = req.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    // The scheme is case-insensitive (RFC 9110 §11.1): "bearer <key>" is the same credential.
+    const given = Buffer.from(/^bearer +(.*\S) *$/i.exec(header)?.[1] ?? '');
     const want = Buffer.from(options.apiKey);
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
       return next(new RosettaError('UNAUTHENTICATED', header ? 'the API key is wrong' : 'this route needs Authorization: Bearer <API key>'));

@@ -16,18 +16,37 @@ import {
 
 type Json = Record<string, unknown>;
 
-function schema(s: z.ZodType, io: 'input' | 'output' = 'output'): Json {
+/**
+ * A schema's JSON Schema for use inside the document. zod writes a schema that has an id (a
+ * `.meta({ id })`) as a $ref into its own $defs, but in an OpenAPI document "#" is the document,
+ * so every named schema becomes a component instead: the root is unwrapped, nested named
+ * schemas go into `components`, and their refs point there.
+ */
+function schema(s: z.ZodType, io: 'input' | 'output', components: Record<string, Json>): Json {
   const out = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
   delete out.$schema;
-  return out;
+  const defs = { ...((out.$defs as Record<string, Json> | undefined) ?? {}) };
+  delete out.$defs;
+  let root = out;
+  const own = typeof out.$ref === 'string' ? /^#\/\$defs\/(.+)$/.exec(out.$ref)?.[1] : undefined;
+  if (own !== undefined && defs[own] && Object.keys(out).length === 1) {
+    root = defs[own];
+    delete defs[own];
+  }
+  for (const [id, def] of Object.entries(defs)) components[id] = toComponentRefs(def);
+  return toComponentRefs(root);
+}
+
+function toComponentRefs(value: Json): Json {
+  return JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
 }
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const idParam = { name: 'id', in: 'path', required: true, description: 'The item id', schema: { type: 'integer', minimum: 1 } };
 const binary = { type: 'string', contentMediaType: 'application/octet-stream' };
 
-const multipartSearch = (() => {
-  const fields = schema(searchFieldsSchema.omit({ image: true, sketch: true, audio: true }), 'input') as { properties: Json };
+function multipartSearch(components: Record<string, Json>) {
+  const fields = schema(searchFieldsSchema.omit({ image: true, sketch: true, audio: true }), 'input', components) as { properties: Json };
   return {
     type: 'object',
     properties: {
@@ -40,10 +59,21 @@ const multipartSearch = (() => {
       modalities: { type: 'string', description: 'image, audio, or both (repeat the field or comma-separate)' },
     },
   };
-})();
+}
 
 /** @example buildOpenApi().paths['/api/search'].post.requestBody */
 export function buildOpenApi(): Json {
+  // Named schemas met inside others (SearchResult in SearchResponse) land here too.
+  const components: Record<string, Json> = {};
+  const named = {
+    SearchRequest: schema(searchRequestSchema, 'input', components),
+    SearchResponse: schema(searchResponseSchema, 'output', components),
+    Item: schema(itemSchema, 'output', components),
+    Info: schema(infoSchema, 'output', components),
+    Health: schema(healthSchema, 'output', components),
+    Error: schema(errorSchema, 'output', components),
+  };
+  const newItemFields = schema(newItemFieldsSchema, 'input', components) as { properties: Json };
   return {
     openapi: '3.1.0',
     info: {
@@ -74,7 +104,7 @@ export function buildOpenApi(): Json {
             required: true,
             content: {
               'application/json': { schema: { $ref: '#/components/schemas/SearchRequest' } },
-              'multipart/form-data': { schema: multipartSearch },
+              'multipart/form-data': { schema: multipartSearch(components) },
             },
           },
           responses: {
@@ -96,7 +126,7 @@ export function buildOpenApi(): Json {
             required: true,
             content: {
               'multipart/form-data': {
-                schema: { type: 'object', required: ['file'], properties: { file: binary, ...(schema(newItemFieldsSchema, 'input') as { properties: Json }).properties } },
+                schema: { type: 'object', required: ['file'], properties: { file: binary, ...newItemFields.properties }, additionalProperties: false },
               },
             },
           },
@@ -147,14 +177,7 @@ export function buildOpenApi(): Json {
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on write routes when ROSETTA_API_KEY is set' } },
-      schemas: {
-        SearchRequest: schema(searchRequestSchema, 'input'),
-        SearchResponse: schema(searchResponseSchema),
-        Item: schema(itemSchema),
-        Info: schema(infoSchema),
-        Health: schema(healthSchema),
-        Error: schema(errorSchema),
-      },
+      schemas: { ...components, ...named },
     },
   };
 }

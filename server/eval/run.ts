@@ -3,6 +3,7 @@
  * query type and overall, each beside its expectation under a random ranking of the same pool.
  */
 import { RosettaError } from '../../models/errors.ts';
+import { meanCurve, randomRecallCurve, recallCurve } from './curves.ts';
 import { meanMetrics, METRIC_KEYS, METRIC_LABELS, randomExpectation, scoreRanking, type Metrics } from './metrics.ts';
 import type { EvalQuery } from './queries.ts';
 
@@ -29,6 +30,10 @@ export interface QueryResult {
   relevant: number;
   /** 1-based rank of the first relevant id among the first k; null when none is there. */
   firstRelevant: number | null;
+  /** Recall@K for K = 1..k, with `curves: true` only. */
+  recallCurve?: number[];
+  /** Its expectation under a random ranking of the pool. */
+  randomCurve?: number[];
 }
 
 export interface TypeSummary {
@@ -36,6 +41,16 @@ export interface TypeSummary {
   count: number;
   metrics: Metrics;
   random: Metrics;
+  /** Mean recall@K for K = 1..k, with `curves: true` only (for plots). */
+  recallCurve?: number[];
+  randomCurve?: number[];
+}
+
+export interface EvalOptions {
+  /** Ids scored per query; default 100. */
+  k?: number;
+  /** Also compute recall@K for every K up to k, per query and per type. */
+  curves?: boolean;
 }
 
 export interface EvalReport {
@@ -57,11 +72,11 @@ export interface EvalReport {
  * await runEval(queries, (q, depth) => engine.search(q, depth), { k: 100 })
  * // { k: 100, types: [{ type: 'text→image', count: 200, metrics: { recall1: 0.41, ... }, random: { recall1: 0.0014, ... } }, ...], overall: {...}, queries: [...] }
  */
-export async function runEval(queries: readonly EvalQuery[], search: EvalSearch, options: { k?: number } = {}): Promise<EvalReport> {
+export async function runEval(queries: readonly EvalQuery[], search: EvalSearch, options: EvalOptions = {}): Promise<EvalReport> {
   const k = options.k ?? 100;
   if (!Number.isInteger(k) || k < 1) throw new RosettaError('INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
   const results: QueryResult[] = [];
-  for (const query of queries) results.push(scoreQuery(query, await search(query, k + (query.exclude?.length ?? 0)), k));
+  for (const query of queries) results.push(scoreQuery(query, await search(query, k + (query.exclude?.length ?? 0)), k, options.curves ?? false));
   const byType = new Map<string, QueryResult[]>();
   for (const r of results) byType.set(r.type, [...(byType.get(r.type) ?? []), r]);
   return {
@@ -72,7 +87,7 @@ export async function runEval(queries: readonly EvalQuery[], search: EvalSearch,
   };
 }
 
-function scoreQuery(query: EvalQuery, hit: EvalHit, k: number): QueryResult {
+function scoreQuery(query: EvalQuery, hit: EvalHit, k: number, curves: boolean): QueryResult {
   const excluded = new Set(query.exclude ?? []);
   const ids = [...new Set(hit.ids)].filter((id) => !excluded.has(id)).slice(0, k);
   if (!Number.isInteger(hit.poolSize) || hit.poolSize < 0) {
@@ -88,12 +103,24 @@ function scoreQuery(query: EvalQuery, hit: EvalHit, k: number): QueryResult {
   // A relevant id missing from the pool cannot be ranked at all; the random baseline places as
   // many as the pool can hold, and a pool of zero scores zero.
   const random = pool > 0 ? randomExpectation({ poolSize: pool, relevant: Math.min(relevant.size, pool), depth: Math.min(k, pool) }) : zeros();
-  return { qid: query.qid, type: query.type, metrics, random, poolSize: pool, relevant: relevant.size, firstRelevant: first < 0 ? null : first + 1 };
+  const result: QueryResult = { qid: query.qid, type: query.type, metrics, random, poolSize: pool, relevant: relevant.size, firstRelevant: first < 0 ? null : first + 1 };
+  if (curves) {
+    result.recallCurve = recallCurve(ids, relevant, k);
+    // Relevant ids beyond the pool can never be found; as for `random`, only those it can hold count.
+    const reachable = Math.min(relevant.size, Math.max(pool, 0)) / relevant.size;
+    result.randomCurve = randomRecallCurve(Math.max(pool, 0), k).map((r) => r * reachable);
+  }
+  return result;
 }
 
 function summarize(type: string, rows: readonly QueryResult[]): TypeSummary {
   const { count, metrics } = meanMetrics(rows.map((r) => r.metrics));
-  return { type, count, metrics, random: meanMetrics(rows.map((r) => r.random)).metrics };
+  const summary: TypeSummary = { type, count, metrics, random: meanMetrics(rows.map((r) => r.random)).metrics };
+  if (rows.length > 0 && rows.every((r) => r.recallCurve && r.randomCurve)) {
+    summary.recallCurve = meanCurve(rows.map((r) => r.recallCurve!));
+    summary.randomCurve = meanCurve(rows.map((r) => r.randomCurve!));
+  }
+  return summary;
 }
 
 function zeros(): Metrics {

@@ -1,6 +1,8 @@
 // npm run bench:encoders — items/s per encoder on this machine, end to end and for bare
 // ONNX Runtime on pre-processed tensors, all in one run so the ratios are comparable.
 // BENCH_ONLY=image (or sketch) limits the CNN part to one encoder, for quick A/B runs.
+// BENCH_JSON=<file> also writes the numbers as JSON rows (for BENCHMARKS.md, see all.ts).
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import sharp from 'sharp';
 import { loadConfig } from '../../bin/config.ts';
@@ -68,7 +70,17 @@ function makeWav(seconds: number, rate: number, seed: number): Buffer {
   return buf;
 }
 
+/** One number of the run, as BENCHMARKS.md shows it. */
+interface Row {
+  what: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
 async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const row = (what: string, value: number, unit: string, note?: string) => rows.push({ what, value, unit, ...(note ? { note } : {}) });
   const lines: string[] = [];
   const report = (s: string) => { lines.push(s); console.log(s); };
   report(`# bench:encoders  ${new Date().toISOString()}  ${os.cpus().length} x ${os.cpus()[0]?.model}  node ${process.version}`);
@@ -84,6 +96,11 @@ async function main(): Promise<void> {
     const prep = await timeRuns(3, async () => { await Promise.all(jpegs.map((x) => encoder.prepare(x))); });
     const e2e = await timeRuns(3, () => pipelined(encoder, jpegs));
     const rate = (ms: number) => (IMAGES / ms) * 1000;
+    const setup = `${IMAGES} 512-px JPEGs, batch ${BATCH}, median of 3`;
+    row(`${modality} encoder, end to end (decode + resize + CNN, pipelined)`, rate(median(e2e)), 'images/s', setup);
+    row(`${modality} encoder, bare ONNX Runtime on prepared tensors`, rate(median(bare)), 'images/s', setup);
+    row(`${modality} preprocessing alone`, rate(median(prep)), 'images/s', setup);
+    row(`${modality} end-to-end overhead over bare ONNX Runtime`, (median(e2e) / median(bare) - 1) * 100, '%', setup);
     report(`${modality}: end-to-end ${rate(median(e2e)).toFixed(1)}/s | bare ONNX Runtime ${rate(median(bare)).toFixed(1)}/s | preprocessing alone ${rate(median(prep)).toFixed(1)}/s | overhead ${((median(e2e) / median(bare) - 1) * 100).toFixed(1)}%  (${IMAGES} 512-px JPEGs, batch ${BATCH}, median of 3)`);
     await encoder.close();
   }
@@ -92,6 +109,7 @@ async function main(): Promise<void> {
   const captions = makeCaptions(CAPTIONS);
   await text.encode(captions.slice(0, 100));
   const textRuns = await timeRuns(3, async () => { await text.encode(captions); });
+  row('text featurizer', (CAPTIONS / median(textRuns)) * 1000, 'captions/s', `${CAPTIONS} distinct captions, median of 3`);
   report(`text: ${((CAPTIONS / median(textRuns)) * 1000).toFixed(0)} captions/s  (${CAPTIONS} distinct captions, median of 3)`);
 
   const audio = await createEncoder('audio', config);
@@ -99,6 +117,10 @@ async function main(): Promise<void> {
   await audio.encode(clips.slice(0, 4));
   const audioRuns = await timeRuns(3, async () => { await audio.encode(clips); });
   report(`audio: ${((CLIPS / median(audioRuns)) * 1000).toFixed(1)} ten-second clips/s  (WAV, half 16 kHz half 44.1 kHz, median of 3)`);
+  row('audio descriptor', (CLIPS / median(audioRuns)) * 1000, 'clips/s', `${CLIPS} ten-second WAVs, half 16 kHz half 44.1 kHz, median of 3`);
+  if (process.env.BENCH_JSON) {
+    writeFileSync(process.env.BENCH_JSON, JSON.stringify({ bench: 'encoders', date: new Date().toISOString(), argv: process.argv.slice(2), only: process.env.BENCH_ONLY ?? null, rows }, null, 2) + '\n');
+  }
 }
 
 await main();

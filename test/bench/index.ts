@@ -6,6 +6,7 @@
 //   2. 100,000 synthetic 256-d vectors in HnswIndex: build time, recall@10 against ExactIndex
 //      at the default search parameters, queries/s.
 // Goals on the 2-core dev machine: >= 50 images/s, peak RSS <= 1.5 GB, recall@10 >= 0.98.
+// BENCH_JSON=<file> also writes the numbers as JSON rows (for BENCHMARKS.md, see all.ts).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,17 @@ const BATCH = 32;
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const log = (line: string) => process.stdout.write(line + '\n');
+
+/** One number of the run, as BENCHMARKS.md shows it. */
+interface Row {
+  what: string;
+  value: number;
+  unit: string;
+  goal?: string;
+  note?: string;
+}
+const rows: Row[] = [];
+const row = (what: string, value: number, unit: string, extra: { goal?: string; note?: string } = {}) => rows.push({ what, value, unit, ...extra });
 
 /** Highest RSS seen by a 50-ms sampler, beside the kernel's own high-water mark. */
 function rssSampler(): { stop(): number } {
@@ -98,6 +110,14 @@ async function indexing(): Promise<void> {
     const maxRss = process.resourceUsage().maxRSS * 1024;
     const items = images.added + audio.added;
     const disk = duSync(db);
+    const media = `${IMAGES} 512-px JPEGs + ${CLIPS} 5-s WAVs, batch ${BATCH}, built-in encoders`;
+    row('encoders loaded', loadS, 's', { note: media });
+    row('images indexed', images.total / images.seconds, 'images/s', { goal: '>= 50', note: media });
+    row('audio clips indexed', audio.total / audio.seconds, 'clips/s', { note: media });
+    row('end to end, all items', items / (images.seconds + audio.seconds), 'items/s', { note: media });
+    row('re-run, everything unchanged', rerun.total / rerun.seconds, 'files/s', { note: media });
+    row('peak RSS (sampled every 50 ms)', peak / 2 ** 20, 'MB', { goal: '<= 1536', note: media });
+    row('on disk per item', disk / items / 1024, 'KiB', { note: 'SQLite + HNSW + thumbnails' });
     log(`end to end       ${items} items in ${(images.seconds + audio.seconds).toFixed(1)} s = ${(items / (images.seconds + audio.seconds)).toFixed(1)} items/s; images ${(images.total / images.seconds).toFixed(1)}/s (goal >= 50), clips ${(audio.total / audio.seconds).toFixed(1)}/s`);
     log(`re-run           ${(rerun.total / rerun.seconds).toFixed(0)} files/s, all unchanged: ${rerun.unchanged === items}`);
     log(`peak RSS         sampled ${mb(peak)}, maxRSS ${mb(maxRss)} (goal <= 1536 MB)`);
@@ -152,6 +172,12 @@ async function vectors(): Promise<void> {
   t = performance.now();
   for (let i = 0; i < stream; i++) await hnsw.search(queries[i % QUERIES], 10);
   const qps = stream / ((performance.now() - t) / 1000);
+  const setup = `${VECTORS} x ${DIM} low-rank synthetic, M=16, efConstruction=200`;
+  row('HNSW build', VECTORS / buildS, 'vectors/s', { note: setup });
+  row('HNSW recall@10 vs exact', recall, '', { goal: '>= 0.98', note: `${setup}, ef=${defaultEf(10)}, ${QUERIES} queries` });
+  row('HNSW queries, sequential', qps, 'queries/s', { note: setup });
+  row('HNSW query latency p50', median(latencies), 'ms', { note: setup });
+  row('HNSW query latency p99', percentile(latencies, 99), 'ms', { note: setup });
   log(`HNSW             ${VECTORS} x ${DIM} (low-rank synthetic), M=16, efConstruction=200: build ${buildS.toFixed(1)} s (${(VECTORS / buildS).toFixed(0)}/s)`);
   log(`HNSW search      recall@10 ${recall.toFixed(4)} vs exact at ef=${defaultEf(10)} (goal >= 0.98); ${qps.toFixed(0)} queries/s; p50 ${median(latencies).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
 }
@@ -159,3 +185,6 @@ async function vectors(): Promise<void> {
 log(`bench:index${quick ? ' --quick' : ''} on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 await indexing();
 await vectors();
+if (process.env.BENCH_JSON) {
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ bench: 'index', date: new Date().toISOString(), argv: process.argv.slice(2), loadAverage: os.loadavg(), rows }, null, 2) + '\n');
+}

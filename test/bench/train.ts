@@ -3,6 +3,8 @@
 // features 384-d (the built-in CNN), captions of ~100 hashed ids from a ~50,000-id vocabulary
 // (Zipf-drawn), d = 256, batch 256. The full run times one epoch of 50,000 pairs and projects
 // the goal workload (50,000 pairs x 20 epochs, <= 10 minutes on the 2-core box).
+// BENCH_JSON=<file> also writes the numbers as JSON rows (for BENCHMARKS.md, see all.ts).
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { bagHead, denseHead, INITIAL_LOG_SCALE, trainAlignment, type AlignModel, type PairData } from '../../models/align/index.ts';
@@ -70,6 +72,17 @@ function model(): AlignModel {
   return { heads: { image: denseHead({ inDim: IN_DIM, dim: DIM, W }), text: bagHead(ids, E, DIM) }, logScale: INITIAL_LOG_SCALE };
 }
 
+/** One number of the run, as BENCHMARKS.md shows it. */
+interface Row {
+  what: string;
+  /** null for a device that was skipped (the note says why). */
+  value: number | null;
+  unit: string;
+  goal?: string;
+  note?: string;
+}
+const rows: Row[] = [];
+
 let t = performance.now();
 const train = pairs(PAIRS, 1);
 const val = pairs(VAL, 2);
@@ -80,6 +93,7 @@ for (const device of values.devices.split(',').map((d) => d.trim()) as Device[])
     await probeDevice(device);
   } catch (err) {
     console.log(`${device.padEnd(7)} skipped: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
+    rows.push({ what: `${device}: skipped`, value: null, unit: '', note: (err as Error).message.split('\n')[0].slice(0, 200) });
     continue;
   }
   const stepMs: number[] = [];
@@ -101,9 +115,20 @@ for (const device of values.devices.split(',').map((d) => d.trim()) as Device[])
   const perStep = median(stepMs);
   const pairsPerSecond = (BATCH * 1000) / perStep;
   const projected = (GOAL.pairs * GOAL.epochs) / pairsPerSecond;
+  const setup = `${PAIRS} synthetic pairs, image ${IN_DIM}-d, text ${VOCAB} ids, d=${DIM}, batch ${BATCH}`;
+  rows.push(
+    { what: `${result.device}: training steps`, value: 1000 / perStep, unit: 'steps/s', note: setup },
+    { what: `${result.device}: pairs`, value: pairsPerSecond, unit: 'pairs/s', note: setup },
+    { what: `${result.device}: one epoch incl. validation`, value: wall, unit: 's', note: setup },
+    { what: `${result.device}: projected ${GOAL.pairs} pairs x ${GOAL.epochs} epochs`, value: projected / 60, unit: 'min', goal: `<= ${GOAL.seconds / 60}`, note: 'from the median step' },
+  );
   console.log(
     `${result.device.padEnd(7)} ${steps} steps: ${(1000 / perStep).toFixed(2)} steps/s, ${pairsPerSecond.toFixed(0)} pairs/s (median step ${perStep.toFixed(0)} ms); ` +
       `epoch incl. validation ${wall.toFixed(1)} s. Projected ${GOAL.pairs} pairs x ${GOAL.epochs} epochs: ${(projected / 60).toFixed(1)} min ` +
       `(goal <= ${GOAL.seconds / 60} min: ${projected <= GOAL.seconds ? 'met' : 'NOT met'})`,
   );
+}
+
+if (process.env.BENCH_JSON) {
+  writeFileSync(process.env.BENCH_JSON, JSON.stringify({ bench: 'train', date: new Date().toISOString(), argv: process.argv.slice(2), loadAverage: os.loadavg(), rows }, null, 2) + '\n');
 }
