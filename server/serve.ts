@@ -5,7 +5,7 @@
  */
 import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   // Node's default (5 s) would cut long uploads on slow links; headers still must come quickly.
   server.requestTimeout = 120_000;
+  // While closing, every response tells its client to hang up, so keep-alive sockets end with
+  // their last response instead of holding the exit until their idle timeout.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -141,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       if (closing) return;
       closing = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       unwatchFile(currentFile, onCurrent);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -75,6 +75,7 @@ async function indexAction(paths: string[], flags: IndexFlags, context: CliConte
       manifests: flags.manifest.map((m) => ({ path: m })),
       ...(flags.root ? { manifestRoot: flags.root } : {}),
       batchSize: flags.batch,
+      featureCacheDir: path.join(config.cacheDir, 'features'),
       signal: abort.signal,
       progressIntervalMs: flags.json ? 1000 : 200,
       ...(flags.json

@@ -3,6 +3,7 @@ import type { ItemModality } from '../store/index.ts';
 import { itemFailure } from './reasons.ts';
 import type { Staged } from './stage.ts';
 import type { IndexEncoders } from './types.ts';
+import type { FeatureCache } from '../../models/space/index.ts';
 
 type Encoding = Extract<Staged, { kind: 'encode' }>;
 
@@ -24,7 +25,7 @@ const RUN_SLICE = 8;
  * @example
  * await encodeBatch(encoders, staged) // [{ kind: 'write', item: { features: [image 384-d, text sparse] } }, ...]
  */
-export async function encodeBatch(encoders: IndexEncoders, batch: Staged[]): Promise<Staged[]> {
+export async function encodeBatch(encoders: IndexEncoders, batch: Staged[], imageFeatures?: FeatureCache): Promise<Staged[]> {
   const out = [...batch];
   for (const modality of ['image', 'audio'] as const) {
     const at = out.flatMap((s, i) => (s.kind === 'encode' && s.item.modality === modality ? [i] : []));
@@ -34,6 +35,7 @@ export async function encodeBatch(encoders: IndexEncoders, batch: Staged[]): Pro
     at.forEach((i, j) => {
       const s = out[i] as Encoding;
       const row = rows[j];
+      if (modality === 'image' && !(row instanceof Error)) imageFeatures?.set(s.item.contentHash, row);
       out[i] =
         row instanceof Error
           ? { kind: 'failed', candidate: s.candidate, failure: itemFailure(row, s.candidate.path) }

@@ -1,4 +1,6 @@
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
+import { FeatureCache } from '../../models/space/index.ts';
+import { identityKey } from '../../models/types.ts';
 import type { CollectionStore } from '../store/index.ts';
 import { encodeBatch } from './encode.ts';
 import { FileStatCache, type FileStatEntry } from './file-stats.ts';
@@ -42,6 +44,7 @@ export async function runIndexJob(store: CollectionStore, encoders: IndexEncoder
   const jobId = store.startJob('index', { paths: options.paths, manifests: options.manifests ?? [], manifestRoot: options.manifestRoot, batchSize });
   const tally = new Tally();
   let cache: FileStatCache | undefined;
+  let imageFeatures: FeatureCache | undefined;
   try {
     const scan = await scanInputs(options.paths, options.manifests, options.manifestRoot);
     tally.total = scan.candidates.length + scan.failures.length;
@@ -53,7 +56,11 @@ export async function runIndexJob(store: CollectionStore, encoders: IndexEncoder
     };
     scan.failures.forEach(fail);
     cache = FileStatCache.open(store.dir);
-    const ctx: StageContext = { store, encoders, cache };
+    const image = encoders.image;
+    if (options.featureCacheDir && image.kind === 'dense') {
+      imageFeatures = await FeatureCache.open(options.featureCacheDir, identityKey(image.identity), image.dim);
+    }
+    const ctx: StageContext = { store, encoders, cache, ...(imageFeatures ? { imageFeatures } : {}) };
     await processAll(ctx, scan.candidates, { ...options, batchSize }, tally, fail);
     const status = options.signal?.aborted ? 'cancelled' : 'succeeded';
     await store.flush();
@@ -69,6 +76,9 @@ export async function runIndexJob(store: CollectionStore, encoders: IndexEncoder
     throw err;
   } finally {
     cache?.close();
+    await imageFeatures?.save().catch(() => {
+      // Only a cache: a failed write costs the next run some CNN time, nothing else.
+    });
   }
 }
 
@@ -93,7 +103,7 @@ async function processAll(
     // Started before this batch's inference, so decoding overlaps it.
     next = more ? stageChunk(from + options.batchSize) : undefined;
     const seen: (FileStatEntry & { externalId: string })[] = [];
-    for (const s of await encodeBatch(encoders, staged)) {
+    for (const s of await encodeBatch(encoders, staged, ctx.imageFeatures)) {
       const outcome = await write(store, s, fail);
       if (outcome) {
         tally.count(outcome);

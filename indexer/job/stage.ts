@@ -6,6 +6,7 @@ import { loadFile, mediaType, statMedia, type LoadedFile, type MediaType } from 
 import { itemFailure } from './reasons.ts';
 import { readSidecar } from './sidecar.ts';
 import { imageExtras } from './thumbnail.ts';
+import type { FeatureCache } from '../../models/space/index.ts';
 import type { Candidate, IndexEncoders, IndexFailure } from './types.ts';
 
 /** What one job needs to decide about and prepare a file. */
@@ -13,6 +14,8 @@ export interface StageContext {
   store: CollectionStore;
   encoders: IndexEncoders;
   cache: FileStatCache;
+  /** Image features already computed for this content by the same encoder (e.g. while training a space). */
+  imageFeatures?: FeatureCache;
 }
 
 /**
@@ -152,6 +155,16 @@ async function prepare(
   };
   let prepared: unknown;
   if (type.modality === 'image') {
+    const known = ctx.imageFeatures?.get(file.hash);
+    if (known) {
+      // The CNN already saw these bytes: only the thumbnail and size are left to make.
+      Object.assign(item, await imageExtras(input));
+      const encoder = ctx.encoders.image;
+      item.features.push({ kind: 'dense', modality: 'image', encoder: identityKey(encoder.identity), dim: encoder.dim, vector: known });
+      const text = await textFeature(ctx, c, captions);
+      if (text) item.features.push(text);
+      return { kind: 'write', candidate: c, item, seen };
+    }
     prepared = await ctx.encoders.image.prepare(input);
     // Only after the encoder accepted the file: its checks (pixel limits) come first.
     Object.assign(item, await imageExtras(input));

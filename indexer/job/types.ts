@@ -34,6 +34,11 @@ export interface IndexJobOptions {
   progressIntervalMs?: number;
   /** Called for each file that could not be indexed, as soon as it is known. */
   onError?: (failure: IndexFailure) => void;
+  /**
+   * Reuse (and keep) image features by content hash in this folder, shared with space
+   * training's cache (models/cache/features), so files the CNN already saw are not run again.
+   */
+  featureCacheDir?: string;
   /** Called once the inputs are scanned, before any file is read. */
   onStart?: (info: { jobId: number; total: number }) => void;
 }

@@ -38,3 +38,4 @@ export { trainCollectionSpace } from './train-collection.ts';
 export type { CollectionTrainEvent, TrainCollectionOptions } from './train-collection.ts';
 export { ensureDefaultSpace, findDefaultSpace, recipeName, subsetPairLines, DEFAULT_MAX_IMAGES } from './default-space.ts';
 export type { DefaultSpaceEvent, DefaultSpaceOptions } from './default-space.ts';
+export { FeatureCache, sha256Hex } from './feature-cache.ts';

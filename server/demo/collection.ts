@@ -89,6 +89,7 @@ export async function buildDemoCollection(options: DemoCollectionOptions): Promi
     const index = await runIndexJob(engine.store, engine.indexEncoders, {
       paths: [],
       manifests: [{ path: path.join(mediaDir, 'items.jsonl') }],
+      featureCacheDir: path.join(settings.cacheDir, 'features'),
       onProgress: (p) => emit({ stage: 'index', ...p }),
       progressIntervalMs: 1000,
     });

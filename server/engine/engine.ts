@@ -16,7 +16,7 @@ import { SpaceProjector } from '../../models/space/index.ts';
 import { identityKey, type Encoder, type MediaInput, type Modality, type SparseRow } from '../../models/types.ts';
 import type { QueryType, SearchRequest, SearchResponse } from '../api/schemas.ts';
 import { combineQuery, type WeightedVector } from './combine.ts';
-import { reciprocalRankFusion } from './fusion.ts';
+import { FUSION_WINDOW, fuseRankings } from './fusion.ts';
 import { openCollection } from './open.ts';
 import { readTuning, type Tuning } from './tuning.ts';
 import { itemView, searchResult, type ItemView } from './views.ts';
@@ -43,14 +43,6 @@ export interface EngineOptions {
   defaultSpace?: Pick<DefaultSpaceOptions, 'demoDir' | 'demoSize'>;
 }
 
-/**
- * How deep both ranked lists go at least before fusion, so that a keyword-only match can be
- * lifted into the page. Both lists are cut at the same depth, whatever the page: RRF over lists
- * cut at different depths ranks differently, so page 2 would repeat or skip items of page 1.
- * Pages within the first FUSION_DEPTH results are therefore consistent; deeper pages fuse
- * deeper lists and agree with the shallower ones only approximately.
- */
-const FUSION_DEPTH = 50;
 /** negativeText's default weight: half a query's, enough to push away without flipping the query. */
 const DEFAULT_NEGATIVE_WEIGHT = 0.5;
 /** Uploads are stored under the collection, named by content, so no client string names a file. */
@@ -143,18 +135,22 @@ export class QueryEngine {
       // From this check to the index search nothing awaits, so the two cannot disagree.
     } while (projector.version !== this.store.space.version);
     const exclude = type === 'item' ? this.store.getItem(query.itemId!).id : undefined;
-    const listDepth = hybrid ? Math.max(depth, FUSION_DEPTH) : depth;
+    // Below the fused window the vector list goes on alone; the window's keyword hits may stand in
+    // for up to FUSION_WINDOW of its items, so it reaches that much deeper than the page.
+    const vectorDepth = hybrid ? Math.max(depth, FUSION_WINDOW) + FUSION_WINDOW : depth;
     let vectorHits: SearchHit[] = [];
     if (vector) {
-      vectorHits = await this.store.search(vector, listDepth + (exclude === undefined ? 0 : 1), options);
+      vectorHits = await this.store.search(vector, vectorDepth + (exclude === undefined ? 0 : 1), options);
       if (exclude !== undefined) vectorHits = vectorHits.filter((h) => h.id !== exclude);
     }
 
     let ranked: { item: ItemRecord; score: number }[];
     if (hybrid) {
-      const keywordHits = this.keywordHits(query.text!, listDepth, query.modalities, filter);
+      // Without a vector (words the space never saw) the keyword list is the one that goes on.
+      const keywordHits = this.keywordHits(query.text!, vector ? FUSION_WINDOW : Math.max(depth, FUSION_WINDOW), query.modalities, filter);
       const records = new Map<number, ItemRecord>([...vectorHits, ...keywordHits].map((h) => [h.id, h.item]));
-      ranked = reciprocalRankFusion([vectorHits.map((h) => h.id), keywordHits.map((h) => h.id)]).map((f) => ({ item: records.get(f.id)!, score: f.score }));
+      const [primary, secondary] = vector ? [vectorHits, keywordHits] : [keywordHits, []];
+      ranked = fuseRankings(primary.map((h) => h.id), secondary.map((h) => h.id)).map((f) => ({ item: records.get(f.id)!, score: f.score }));
     } else {
       ranked = vectorHits;
     }

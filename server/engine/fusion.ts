@@ -14,3 +14,27 @@ export function reciprocalRankFusion(lists: readonly (readonly number[])[], c = 
   for (const list of lists) list.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (c + rank + 1)));
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
 }
+
+/**
+ * How much of each list hybrid ranking fuses: the default page. It must not depend on the page
+ * asked for (RRF over lists cut at different depths ranks differently, so page 2 would repeat
+ * or skip items of page 1), and it stays shallow on purpose: the deeper the vector list, the
+ * more captioned items collect a keyword share on top of their vector share and bury the
+ * uncaptioned ones, which only vectors can find.
+ */
+export const FUSION_WINDOW = 20;
+
+/**
+ * Hybrid ranking as one list that any page is a slice of: RRF over the first `window` ids of
+ * `primary` and `secondary`, then the rest of `primary` in its own order (scored below every
+ * fused id), so paging deeper never reorders what came before.
+ *
+ * @example
+ * fuseRankings([5, 1, 7, 9], [2, 5], 2) // [{ id: 5, score: 1/61 + 1/62 }, { id: 2, ... }, { id: 1, ... }, { id: 7, score: 1/63 }, { id: 9, score: 1/64 }]
+ */
+export function fuseRankings(primary: readonly number[], secondary: readonly number[], window = FUSION_WINDOW, c = RRF_C): { id: number; score: number }[] {
+  const head = reciprocalRankFusion([primary.slice(0, window), secondary.slice(0, window)], c);
+  const fused = new Set(head.map((h) => h.id));
+  const tail = primary.flatMap((id, rank) => (rank >= window && !fused.has(id) ? [{ id, score: 1 / (c + rank + 1) }] : []));
+  return [...head, ...tail];
+}

@@ -1,0 +1,322 @@
+/**
+ * What the API refuses, over HTTP: every client mistake gets a 4xx with {error: {code, message}}
+ * naming what was wrong, never a 500. The server runs with a 100 kB body limit so that
+ * oversized bodies are cheap to send, and without an API key.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../server/index.ts';
+import { buildSmallDemo, dataUrl, demoFile, demoItems, expectClientError, form, removeTemp, request, search, serve, type Answer } from './helpers.ts';
+
+const LIMIT = 100_000;
+let dataDir: string;
+let server: RunningServer;
+let url: string;
+let png: Buffer;
+let wav: Buffer;
+
+beforeAll(async () => {
+  dataDir = await buildSmallDemo('bad-input');
+  server = await serve(dataDir, { maxBodyBytes: LIMIT });
+  url = server.url;
+  const items = demoItems(dataDir);
+  png = demoFile(dataDir, items.find((i) => i.modality === 'image')!.path);
+  // The shortest clip keeps data URLs under the body limit.
+  const sounds = items.filter((i) => i.modality === 'audio').map((i) => demoFile(dataDir, i.path));
+  wav = sounds.reduce((a, b) => (b.length < a.length ? b : a));
+});
+
+afterAll(async () => {
+  await server?.close();
+  removeTemp(dataDir);
+});
+
+/** A PNG signature and IHDR start followed by bytes that are no image. */
+const corruptPng = () => Buffer.concat([png.subarray(0, 16), Buffer.alloc(600, 0x5a)]);
+const textBytes = Buffer.from('This is a plain text file, not a picture or a sound.\n'.repeat(4));
+const post = (body: FormData, route = '/api/search') => request(url, route, { method: 'POST', body });
+const messageOf = (r: Answer) => (r.body as { error: { message: string } }).error.message;
+
+describe('malformed and mistyped JSON', () => {
+  it.each([
+    ['a truncated body', '{"text": "cat"'],
+    ['a bare string', '"cat"'],
+    ['null', 'null'],
+    ['trailing garbage', '{"text": "cat"} x'],
+    ['single quotes', "{'text': 'cat'}"],
+  ])('rejects malformed JSON (%s) with INVALID_ARGUMENT', async (_name, body) => {
+    const r = await search(url, body);
+    expectClientError(r, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(r)).toMatch(/JSON/);
+  });
+
+  it('rejects a JSON array instead of an object', async () => {
+    expectClientError(await search(url, [{ text: 'cat' }]), 400, 'INVALID_ARGUMENT');
+  });
+
+  it.each([
+    ['text', { text: 42 }],
+    ['k', { text: 'cat', k: '10' }],
+    ['offset', { text: 'cat', offset: true }],
+    ['modalities', { text: 'cat', modalities: 'image' }],
+    ['modalities', { text: 'cat', modalities: ['video'] }],
+    ['weights.text', { text: 'cat', weights: { text: 'high' } }],
+    ['filter.captioned', { text: 'cat', filter: { captioned: 'yes' } }],
+    ['hybrid', { text: 'cat', hybrid: 'no' }],
+    ['itemId', { itemId: true }],
+    ['image', { image: 123 }],
+    ['negativeText', { text: 'cat', negativeText: ['dog'] }],
+  ])('rejects a wrong type and names the field: %s', async (field, body) => {
+    const r = await search(url, body);
+    expectClientError(r, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(r)).toContain(field);
+  });
+
+  it.each([
+    ['at the top', { text: 'cat', colour: 'red' }, 'colour'],
+    ['in weights', { text: 'cat', weights: { text: 1, video: 1 } }, 'video'],
+    ['in filter', { text: 'cat', filter: { path: '/etc' } }, 'path'],
+  ])('rejects an unknown field %s, naming it', async (_where, body, field) => {
+    const r = await search(url, body);
+    expectClientError(r, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(r)).toContain(`"${field}"`);
+  });
+});
+
+describe('empty queries and out-of-range numbers', () => {
+  it.each([
+    ['no fields', {}],
+    ['only paging', { k: 5, offset: 0 }],
+    ['only negativeText', { negativeText: 'dog' }],
+    ['only weights and filters', { weights: { text: 1 }, filter: { captioned: true }, modalities: ['image'] }],
+  ])('rejects an empty query (%s)', async (_name, body) => {
+    const r = await search(url, body);
+    expectClientError(r, 400, /^(INVALID_ARGUMENT|EMPTY_INPUT)$/);
+    expect(messageOf(r)).toMatch(/empty/);
+  });
+
+  it.each([
+    ['blank text', { text: '   ' }, 'text'],
+    ['text over 1000 characters', { text: 'cat '.repeat(300) }, 'text'],
+    ['k = 0', { text: 'cat', k: 0 }, 'k'],
+    ['k = -1', { text: 'cat', k: -1 }, 'k'],
+    ['k = 1001', { text: 'cat', k: 1001 }, 'k'],
+    ['k = 2.5', { text: 'cat', k: 2.5 }, 'k'],
+    ['offset = -1', { text: 'cat', offset: -1 }, 'offset'],
+    ['offset = 10001', { text: 'cat', offset: 10_001 }, 'offset'],
+    ['a negative weight', { text: 'cat', weights: { text: -1 } }, 'weights.text'],
+    ['itemId = 0', { itemId: 0 }, 'itemId'],
+    ['an empty modalities list', { text: 'cat', modalities: [] }, 'modalities'],
+  ])('rejects %s', async (_name, body, field) => {
+    const r = await search(url, body);
+    expectClientError(r, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(r)).toContain(field);
+  });
+
+  it.each([
+    ['text', { text: '!!! ???' }],
+    ['text', { text: '!!! ???', hybrid: false }],
+    ['negativeText', { text: 'red heart', negativeText: '...' }],
+  ])('rejects %s of only punctuation with EMPTY_INPUT, naming the field', async (field, body) => {
+    const r = await search(url, body);
+    expectClientError(r, 400, 'EMPTY_INPUT');
+    expect(messageOf(r).startsWith(`${field}:`)).toBe(true);
+  });
+
+  it('rejects weights that leave nothing to search with, and a negative that cancels the query', async () => {
+    expectClientError(await search(url, { text: 'cat', image: dataUrl('image/png', png), weights: { text: 0, image: 0 } }), 400, 'INVALID_ARGUMENT');
+    expectClientError(await search(url, { text: 'red heart', negativeText: 'red heart', weights: { text: 1, negativeText: 1 } }), 400, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('oversized bodies', () => {
+  it('rejects a JSON body over the limit with INPUT_TOO_LARGE (413)', async () => {
+    const big = Buffer.alloc(LIMIT, 1);
+    const r = await search(url, { image: dataUrl('image/png', big) });
+    expectClientError(r, 413, 'INPUT_TOO_LARGE');
+    expect(messageOf(r)).toContain(String(LIMIT));
+  });
+
+  it('rejects an uploaded search file over the limit', async () => {
+    const big = Buffer.concat([png, Buffer.alloc(LIMIT, 0)]);
+    expectClientError(await post(form({ image: [big, 'big.png', 'image/png'] })), 413, 'INPUT_TOO_LARGE');
+  });
+
+  it('rejects an uploaded item over the limit', async () => {
+    const big = Buffer.concat([png, Buffer.alloc(LIMIT, 0)]);
+    expectClientError(await post(form({ file: [big, 'big.png', 'image/png'] }), '/api/items'), 413, 'INPUT_TOO_LARGE');
+  });
+
+  it('still answers after refusing them', async () => {
+    expect((await search(url, { text: 'cat' })).status).toBe(200);
+  });
+});
+
+describe('media that cannot be used', () => {
+  it.each(['image', 'sketch'] as const)('rejects a corrupt PNG (a PNG header followed by garbage) in %s with CORRUPT_MEDIA (422)', async (field) => {
+    expectClientError(await search(url, { [field]: dataUrl('image/png', corruptPng()) }), 422, 'CORRUPT_MEDIA');
+  });
+
+  it('rejects a truncated PNG and a JPEG cut short with CORRUPT_MEDIA', async () => {
+    expectClientError(await search(url, { image: dataUrl('image/png', png.subarray(0, Math.floor(png.length / 2))) }), 422, 'CORRUPT_MEDIA');
+    const jpeg = await sharp(png).flatten({ background: '#fff' }).jpeg().toBuffer();
+    expectClientError(await search(url, { image: dataUrl('image/jpeg', jpeg.subarray(0, Math.floor(jpeg.length / 3))) }), 422, 'CORRUPT_MEDIA');
+  });
+
+  it('rejects a WAV whose data is cut off, and a WAV header with no format chunk', async () => {
+    expectClientError(await search(url, { audio: dataUrl('audio/wav', wav.subarray(0, 60)) }), 422, 'CORRUPT_MEDIA');
+    expectClientError(await search(url, { audio: dataUrl('audio/wav', wav.subarray(0, 12)) }), 422, 'CORRUPT_MEDIA');
+  });
+
+  it('rejects WAV headers that declare no channels, no sample rate or an impossible one', async () => {
+    const withFormat = (channels: number, rate: number) => {
+      const b = Buffer.from(wav);
+      // The demo clips are plain 44-byte-header PCM: channels at 22, sample rate at 24.
+      b.writeUInt16LE(channels, 22);
+      b.writeUInt32LE(rate, 24);
+      return b;
+    };
+    expect(wav.subarray(12, 16).toString()).toBe('fmt ');
+    expectClientError(await search(url, { audio: dataUrl('audio/wav', withFormat(0, 22050)) }), 422, 'CORRUPT_MEDIA');
+    expectClientError(await search(url, { audio: dataUrl('audio/wav', withFormat(1, 0)) }), 422, 'CORRUPT_MEDIA');
+    expectClientError(await search(url, { audio: dataUrl('audio/wav', withFormat(1, 4_000_000_000)) }), 415, 'UNSUPPORTED_MEDIA');
+  });
+
+  it('decodes an SVG that declares a huge canvas without running out of memory (or refuses it as too large)', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="50000" height="50000"/></svg>');
+    const r = await search(url, { image: dataUrl('image/svg+xml', svg), k: 3 });
+    if (r.status !== 200) expectClientError(r, 413, 'INPUT_TOO_LARGE');
+  });
+
+  it.each(['image', 'sketch', 'audio'] as const)('rejects text bytes sent as %s with UNSUPPORTED_MEDIA (415)', async (field) => {
+    const r = await search(url, { [field]: dataUrl(field === 'audio' ? 'audio/wav' : 'image/png', textBytes) });
+    expectClientError(r, 415, 'UNSUPPORTED_MEDIA');
+    expect(messageOf(r)).toMatch(/text/);
+  });
+
+  it('rejects a data URL that says image/png but holds a WAV', async () => {
+    const r = await search(url, { image: dataUrl('image/png', wav) });
+    expectClientError(r, 415, 'UNSUPPORTED_MEDIA');
+    expect(messageOf(r)).toMatch(/audio\/wav/);
+  });
+
+  it('rejects a data URL that says image/jpeg but holds a PNG, and audio/wav holding a PNG', async () => {
+    expectClientError(await search(url, { image: dataUrl('image/jpeg', png) }), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await search(url, { audio: dataUrl('audio/wav', png) }), 415, 'UNSUPPORTED_MEDIA');
+  });
+
+  it('rejects audio in the image or sketch field and an image in the audio field, even when declared honestly', async () => {
+    expectClientError(await search(url, { image: dataUrl('audio/wav', wav) }), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await search(url, { sketch: dataUrl('audio/wav', wav) }), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await search(url, { audio: dataUrl('image/png', png) }), 415, 'UNSUPPORTED_MEDIA');
+  });
+
+  it('rejects an empty file, a URL that is not a data URL, and base64 that is not base64', async () => {
+    expectClientError(await search(url, { image: 'data:image/png;base64,' }), 400, 'EMPTY_INPUT');
+    expectClientError(await search(url, { image: 'https://example.com/cat.png' }), 400, 'INVALID_ARGUMENT');
+    expectClientError(await search(url, { image: 'file:///etc/passwd' }), 400, 'INVALID_ARGUMENT');
+    expectClientError(await search(url, { image: 'data:image/png;base64,%%%not-base64%%%' }), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('refuses the same media as uploaded files', async () => {
+    expectClientError(await post(form({ image: [corruptPng(), 'c.png', 'image/png'] })), 422, 'CORRUPT_MEDIA');
+    expectClientError(await post(form({ image: [textBytes, 'notes.png', 'image/png'] })), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await post(form({ image: [wav, 'sound.png', 'image/png'] })), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await post(form({ audio: [png, 'picture.wav'] })), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await post(form({ image: [Buffer.alloc(0), 'empty.png', 'image/png'] })), 400, 'EMPTY_INPUT');
+  });
+
+  it('refuses them as new items too, and stores nothing', async () => {
+    const before = ((await request(url, '/api/info')).body as { items: number }).items;
+    expectClientError(await post(form({ file: [corruptPng(), 'c.png', 'image/png'] }), '/api/items'), 422, 'CORRUPT_MEDIA');
+    expectClientError(await post(form({ file: [textBytes, 'notes.txt', 'text/plain'] }), '/api/items'), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await post(form({ file: [Buffer.alloc(0), 'empty.png', 'image/png'] }), '/api/items'), 400, 'EMPTY_INPUT');
+    expect(((await request(url, '/api/info')).body as { items: number }).items).toBe(before);
+  });
+});
+
+describe('unknown ids and routes', () => {
+  it('rejects an unknown itemId in a search with NOT_FOUND (404), numeric or external', async () => {
+    expectClientError(await search(url, { itemId: 987_654 }), 404, 'NOT_FOUND');
+    expectClientError(await search(url, { itemId: 'no/such/item.png' }), 404, 'NOT_FOUND');
+  });
+
+  it('answers GET of an unknown item with 404 and of a non-numeric id with 400', async () => {
+    expectClientError(await request(url, '/api/items/987654'), 404, 'NOT_FOUND');
+    expectClientError(await request(url, '/api/items/cat.png'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await request(url, '/api/items/-3'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await request(url, '/api/items/12345678901234567890'), 400, 'INVALID_ARGUMENT');
+  });
+
+  it.each([
+    ['GET', '/api/nothing-here'],
+    ['GET', '/api/search'],
+    ['PUT', '/api/search'],
+    ['PATCH', '/api/items/1'],
+    ['POST', '/api/items/1'],
+    ['GET', '/api/items/1/other'],
+    ['GET', '/no/such/page'],
+  ])('answers %s %s with NOT_FOUND as JSON', async (method, route) => {
+    expectClientError(await request(url, route, { method }), 404, 'NOT_FOUND');
+  });
+});
+
+describe('wrong content types and forms', () => {
+  it.each([
+    ['text/plain', 'text=cat'],
+    ['application/xml', '<search><text>cat</text></search>'],
+    ['application/x-www-form-urlencoded', 'text=cat'],
+  ])('rejects a search sent as %s with UNSUPPORTED_MEDIA', async (type, body) => {
+    expectClientError(await request(url, '/api/search', { method: 'POST', headers: { 'content-type': type }, body }), 415, 'UNSUPPORTED_MEDIA');
+  });
+
+  it('rejects a search without a body or content type', async () => {
+    expectClientError(await request(url, '/api/search', { method: 'POST' }), 415, 'UNSUPPORTED_MEDIA');
+  });
+
+  it('rejects JSON in a charset it cannot read, and a body that claims a compression it does not have', async () => {
+    expectClientError(await search(url, '{"text":"cat"}', { 'content-type': 'application/json; charset=latin1' }), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await search(url, '{"text":"cat"}', { 'content-encoding': 'gzip' }), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('rejects malformed multipart bodies', async () => {
+    const multipart = (body: string, boundary = 'xyz') => request(url, '/api/search', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+    expectClientError(await multipart('no parts at all'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await multipart('--xyz\r\nContent-Disposition: form-data; name="text"\r\n\r\ncat'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await request(url, '/api/search', { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: '{"text":"cat"}' }), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('rejects bad multipart search fields: unknown, mistyped, not JSON, a file in an unknown field, two images', async () => {
+    const image: [Buffer, string, string] = [png, 'q.png', 'image/png'];
+    expectClientError(await post(form({ image }, { colour: 'red' })), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ image }, { k: 'ten' })), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ image }, { k: '5000' })), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ image }, { weights: '{image: 1' })), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ image }, { filter: '"captioned"' })), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ image }, { hybrid: 'maybe' })), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ picture: image })), 400, 'INVALID_ARGUMENT');
+    const two = form({ image });
+    two.append('image', new Blob([png], { type: 'image/png' }), 'second.png');
+    expectClientError(await post(two), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({}, {})), 400, /^(INVALID_ARGUMENT|EMPTY_INPUT)$/);
+  });
+
+  it('POST /api/items needs multipart with a file in "file"', async () => {
+    expectClientError(await request(url, '/api/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"caption":"x"}' }), 415, 'UNSUPPORTED_MEDIA');
+    expectClientError(await post(form({}, { caption: 'a caption and no file' }), '/api/items'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ image: [png, 'a.png', 'image/png'] }), '/api/items'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ file: [png, 'a.png', 'image/png'] }, { tags: 'x' }), '/api/items'), 400, 'INVALID_ARGUMENT');
+    expectClientError(await post(form({ file: [png, 'a.png', 'image/png'] }, { caption: ' ' }), '/api/items'), 400, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('after all of it', () => {
+  it('answered no request with a 5xx', async () => {
+    const res = await fetch(`${url}/metrics`);
+    const text = await res.text();
+    const lines = text.split('\n').filter((l) => l.startsWith('rosetta_http_requests_total{'));
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((l) => /status="5\d\d"/.test(l))).toEqual([]);
+    expect((await search(url, { text: 'grinning face', k: 3 })).status).toBe(200);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * `rosetta search` on a built collection, as a user runs it: the query engine from the command
+ * line, JSON lines with --json, and its refusals with exit code 2.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSmallDemo, demoComposed, demoItems, removeTemp, root, serve, type DemoItem } from './api/helpers.ts';
+
+const run = promisify(execFile);
+let dataDir: string;
+let items: DemoItem[];
+
+beforeAll(async () => {
+  dataDir = await buildSmallDemo('cli-search');
+  items = demoItems(dataDir);
+});
+
+afterAll(() => removeTemp(dataDir));
+
+async function rosetta(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/rosetta.js'), 'search', '--db', dataDir, ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+interface Line {
+  rank: number;
+  id: number;
+  externalId: string;
+  modality: 'image' | 'audio';
+  score: number;
+  caption: string | null;
+  source: string;
+}
+
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+const demoPath = (rel: string) => path.join(dataDir, 'demo', rel);
+
+describe('rosetta search --json', () => {
+  it('prints one JSON line per result: rank, id, external id, modality, score, caption and source path', async () => {
+    const target = items.find((i) => i.id === 'om-1F600')!;
+    const { code, stdout, stderr } = await rosetta('--text', target.meta.annotation!, '--k', '5', '--json');
+    expect(code, stderr).toBe(0);
+    const out = lines(stdout);
+    expect(out).toHaveLength(5);
+    expect(out.map((l) => l.rank)).toEqual([1, 2, 3, 4, 5]);
+    expect(out[0]).toMatchObject({ externalId: target.id, modality: 'image', caption: target.caption, source: demoPath(target.path) });
+    for (const l of out) {
+      expect(Number.isInteger(l.id)).toBe(true);
+      expect(existsSync(l.source)).toBe(true);
+    }
+    const scores = out.map((l) => l.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('searches by an image, a sketch, an audio clip, an item, and an image with --with-text', async () => {
+    const image = items.find((i) => i.modality === 'image' && i.meta.sketch)!;
+    const byImage = await rosetta('--image', demoPath(image.path), '--k', '3', '--json');
+    expect(byImage.code, byImage.stderr).toBe(0);
+    expect(lines(byImage.stdout)[0].externalId).toBe(image.id);
+
+    const bySketch = await rosetta('--sketch', demoPath(image.meta.sketch!), '--modality', 'image', '--k', '10', '--json');
+    expect(bySketch.code, bySketch.stderr).toBe(0);
+    expect(lines(bySketch.stdout).every((l) => l.modality === 'image')).toBe(true);
+
+    const sound = items.find((i) => i.modality === 'audio')!;
+    const byAudio = await rosetta('--audio', demoPath(sound.path), '--modality', 'audio', '--k', '3', '--json');
+    expect(byAudio.code, byAudio.stderr).toBe(0);
+    expect(lines(byAudio.stdout)[0]).toMatchObject({ externalId: sound.id, modality: 'audio', source: demoPath(sound.path) });
+
+    const byItem = await rosetta('--item', image.id, '--k', '4', '--json');
+    expect(byItem.code, byItem.stderr).toBe(0);
+    expect(lines(byItem.stdout)).toHaveLength(4);
+    expect(lines(byItem.stdout).map((l) => l.externalId)).not.toContain(image.id);
+
+    const c = demoComposed(dataDir)[0];
+    const composed = await rosetta('--image', demoPath(c.image), '--with-text', c.text, '--modality', 'image', '--k', '10', '--json');
+    expect(composed.code, composed.stderr).toBe(0);
+    expect(lines(composed.stdout)).toHaveLength(10);
+  });
+
+  it('prints a readable table without --json', async () => {
+    const { code, stdout } = await rosetta('--text', 'laser zap', '--modality', 'audio', '--k', '3', '--no-hybrid');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}1\. \d\.\d{4} {2}#\d+ sfx-\S+ \(audio\)/m);
+    expect(stdout).toMatch(/3 results, text query, [\d.]+ ms, space \S+/);
+  });
+});
+
+describe('rosetta search refuses', () => {
+  it('a query with nothing to search for, and --with-text without --image, with exit code 2', async () => {
+    const empty = await rosetta('--k', '3');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/INVALID_ARGUMENT: .*--text/);
+    const dangling = await rosetta('--with-text', 'in red');
+    expect(dangling.code).toBe(2);
+    expect(dangling.stderr).toMatch(/--with-text goes with --image/);
+  });
+
+  it('a missing file and a text file given as an image', async () => {
+    const missing = await rosetta('--image', 'no/such/picture.png');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/NOT_FOUND: .*no\/such\/picture\.png/);
+    const text = await rosetta('--image', path.join(root, 'package.json'));
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/UNSUPPORTED_MEDIA/);
+  });
+
+  it('an unknown item, and a k out of range', async () => {
+    const unknown = await rosetta('--item', 'no-such-item');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/NOT_FOUND/);
+    const k = await rosetta('--text', 'cat', '--k', '5000');
+    expect(k.code).not.toBe(0);
+    expect(k.stderr).toMatch(/--k/);
+  });
+
+  it('a collection a server holds, naming the lock', async () => {
+    const server = await serve(dataDir);
+    try {
+      const held = await rosetta('--text', 'cat');
+      expect(held.code).toBe(2);
+      expect(held.stderr).toMatch(/lock/);
+    } finally {
+      await server.close();
+    }
+  });
+});
