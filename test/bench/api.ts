@@ -1,0 +1,231 @@
+// npm run bench:api [-- --items N --seconds S] — the JSON search API under load, in one run:
+//   1. a 100,000-item collection (93 % images, 7 % audio, 60 % captioned), generated once from
+//      the demo's real features and captions (see api/collection.ts) through store.addItem,
+//      and cached under test/artifacts/bench-api-<N/1000>k/; build time reported.
+//   2. the real server (startServer, logging off) and autocannon in a child process, each run
+//      after a short warm-up: text queries with 16 connections, the same texts vector-only
+//      (hybrid: false: what keyword matching costs), image and sketch queries (demo PNGs,
+//      line-art sketches as data URLs) with 4; then text with info-level request logs written
+//      to a file and text with logs off again, back to back, for what logging costs.
+//   3. where a text query's time goes, phase by phase (api/phases.ts).
+// Goals on the 2-core dev machine (issue 5): text p50 <= 10 ms, p99 <= 50 ms, >= 500 req/s.
+// Results: a markdown table on stdout, and test/artifacts/bench-api.json (bench-api-<N>.json
+// for other sizes or partial runs).
+// BENCH_ONLY=text|vector|image|sketch|logging|phases runs one part after the build;
+// BENCH_ONLY=build only builds the collection. BENCH_API_PROFILE=1 adds a text run under the
+// CPU profiler (its own run, not in the table) and lists the server's hot spots.
+// Content and thumbnail routes are not benchmarked: the items' files do not exist.
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { destination as logFile, pino, type Logger } from 'pino';
+import { loadConfig } from '../../bin/config.ts';
+import { SpaceProjector } from '../../models/space/index.ts';
+import { encoderSettings, startServer, type RunningServer } from '../../server/serve.ts';
+import { ensureBenchCollection } from './api/collection.ts';
+import { loadDemoBases } from './api/demo-bases.ts';
+import { runLoad, type LoadSummary } from './api/load.ts';
+import { textPhases, type PhaseTimes } from './api/phases.ts';
+import { startProfile, type HotSpot } from './api/profile.ts';
+import { mediaQueries, textQueries, vectorOnlyQueries } from './api/queries.ts';
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+const ITEMS = flag('items', 100_000);
+const SECONDS = flag('seconds', 20);
+const WARMUP_SECONDS = Math.min(3, SECONDS);
+const TEXT_QUERIES = 300;
+const MEDIA_QUERIES = 64;
+const SEED = 5;
+const GOAL = { p50: 10, p99: 50, rps: 500 };
+const only = process.env.BENCH_ONLY;
+const runs = (part: string) => !only || only === part;
+
+const config = loadConfig();
+const settings = encoderSettings(config);
+const artifacts = path.resolve('test/artifacts');
+const log = (line: string) => process.stdout.write(line + '\n');
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+interface Row {
+  name: string;
+  load: LoadSummary;
+}
+
+async function serve(dataDir: string, logger: Logger): Promise<{ server: RunningServer; openSeconds: number }> {
+  const t = performance.now();
+  const server = await startServer({ dataDir, modelsDir: settings.modelsDir, cacheDir: settings.cacheDir, port: 0, logger, watchSpace: false });
+  await server.ready;
+  return { server, openSeconds: (performance.now() - t) / 1000 };
+}
+
+/** One query of each kind answered with a full page, before anything is timed. */
+async function check(url: string, bodies: Record<string, string>): Promise<void> {
+  for (const [kind, body] of Object.entries(bodies)) {
+    const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const json = (await res.json()) as { results?: unknown[] };
+    if (!res.ok || !json.results?.length) throw new Error(`a ${kind} query answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+  }
+}
+
+function table(rows: Row[]): string[] {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const out = [
+    '| query | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req | non-2xx | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const { name, load: l } of rows) {
+    const p = l.latencyMs.percentiles;
+    out.push(`| ${name} | ${l.connections} | ${l.requests} | ${f(l.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(l.latencyMs.max)} | ${l.serverCpuMs.toFixed(2)} | ${l.non2xx} | ${l.errors + l.timeouts} |`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const loadBefore = load();
+  log(`# bench:api  ${new Date().toISOString()}  ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}  node ${process.version}`);
+  log(`load average before: ${loadBefore}`);
+
+  const projector = await SpaceProjector.current(settings.modelsDir);
+  if (!projector) throw new Error(`no space in service under ${settings.modelsDir}; start the server once (it trains the default space)`);
+  const bases = await loadDemoBases(path.join(settings.cacheDir, 'demo-full'), projector, settings);
+  log(`space ${projector.version}; bases: ${bases.image.length} images, ${bases.audio.length} clips (${bases.cached} from the feature cache, ${bases.encoded} encoded now)`);
+
+  const root = path.join(artifacts, `bench-api-${ITEMS % 1000 === 0 ? `${ITEMS / 1000}k` : ITEMS}`);
+  const { dataDir, build, reused } = await ensureBenchCollection({ root, items: ITEMS, seed: SEED, projector, settings, bases, log });
+  log(
+    `collection ${reused ? '(cached) ' : ''}${build.items} items (${build.image} images, ${build.audio} audio, ${build.captioned} captioned): ` +
+      `built in ${build.totalSeconds.toFixed(1)} s = generate ${build.generateSeconds.toFixed(1)} s + store.addItem ${build.addSeconds.toFixed(1)} s ` +
+      `(${(build.items / build.addSeconds).toFixed(0)} items/s) + index save ${build.saveSeconds.toFixed(1)} s` +
+      `${build.cpuSeconds === undefined ? '' : `, ${build.cpuSeconds.toFixed(0)} CPU-s`}; ${(build.bytes / 2 ** 20).toFixed(0)} MB on disk`,
+  );
+  if (only === 'build') return;
+
+  const text = textQueries(bases, TEXT_QUERIES, SEED);
+  const bodies = {
+    text,
+    vector: await vectorOnlyQueries(text, projector, settings),
+    image: mediaQueries(bases, 'image', MEDIA_QUERIES, SEED),
+    sketch: mediaQueries(bases, 'sketch', MEDIA_QUERIES, SEED + 1),
+  };
+  const rows: Row[] = [];
+  /** A warm-up (JIT, SQLite's page cache, connections), then the measured run. */
+  const measure = async (url: string, name: string, kind: keyof typeof bodies, connections: number) => {
+    await runLoad({ url, bodies: bodies[kind], connections, seconds: WARMUP_SECONDS });
+    rows.push({ name, load: await runLoad({ url, bodies: bodies[kind], connections, seconds: SECONDS }) });
+  };
+
+  const { server, openSeconds } = await serve(dataDir, pino({ level: 'silent' }));
+  let phases: PhaseTimes | undefined;
+  let hotSpots: HotSpot[] | undefined;
+  try {
+    log(`server ready in ${openSeconds.toFixed(1)} s (collection opened, encoders loaded) at ${server.url}`);
+    await check(server.url, { text: bodies.text[0], image: bodies.image[0], sketch: bodies.sketch[0] });
+    if (runs('text')) await measure(server.url, 'text (hybrid)', 'text', 16);
+    if (runs('vector')) await measure(server.url, `text, vector only (hybrid: false; ${bodies.vector.length} of the texts)`, 'vector', 16);
+    if (runs('image')) await measure(server.url, 'image', 'image', 4);
+    if (runs('sketch')) await measure(server.url, 'sketch', 'sketch', 4);
+    if (runs('phases')) phases = await textPhases(await server.ready, settings, server.url, bodies.text);
+    if (process.env.BENCH_API_PROFILE) {
+      // Its own run: the profiler's sampling would tax the measured ones.
+      const stop = await startProfile();
+      await runLoad({ url: server.url, bodies: bodies.text, connections: 16, seconds: SECONDS });
+      const file = path.join(artifacts, `bench-api-${ITEMS}-text.cpuprofile`);
+      hotSpots = await stop(file);
+      log(`server CPU profile of a text run: ${path.relative(process.cwd(), file)}`);
+    }
+  } finally {
+    await server.close();
+  }
+
+  // A fresh server logging at info, then a fresh one with logs off again, back to back: the
+  // pair differs in the logging only. (pino-http fixes its level when the app is made, so the
+  // level cannot be flipped on a running server.)
+  let logging: { logBytes: number; requests: number } | undefined;
+  if (runs('logging')) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rosetta-bench-api-log-'));
+    const file = path.join(dir, 'server.log');
+    const destination = logFile({ dest: file });
+    try {
+      const { server: logged } = await serve(dataDir, pino({ level: 'info' }, destination));
+      try {
+        await measure(logged.url, 'text, info logs to a file', 'text', 16);
+      } finally {
+        await logged.close();
+      }
+      destination.flushSync();
+      logging = { logBytes: statSync(file).size, requests: rows[rows.length - 1].load.requests };
+      const { server: quiet } = await serve(dataDir, pino({ level: 'silent' }));
+      try {
+        await measure(quiet.url, 'text, logs off again (control)', 'text', 16);
+      } finally {
+        await quiet.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const loadAfter = load();
+
+  log('');
+  for (const line of table(rows)) log(line);
+  const hybrid = rows.find((r) => r.name === 'text (hybrid)')?.load;
+  if (hybrid) {
+    const p = hybrid.latencyMs.percentiles;
+    const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    log('');
+    log(
+      `text goal: p50 ${p.p50.toFixed(1)} ms <= ${GOAL.p50} ${verdict(p.p50 <= GOAL.p50)}; p99 ${p.p99.toFixed(1)} ms <= ${GOAL.p99} ${verdict(p.p99 <= GOAL.p99)}; ` +
+        `${hybrid.requestsPerSecond.toFixed(0)} req/s >= ${GOAL.rps} ${verdict(hybrid.requestsPerSecond >= GOAL.rps)}`,
+    );
+  }
+  const withLogs = rows.find((r) => r.name.startsWith('text, info'))?.load;
+  const control = rows.find((r) => r.name.startsWith('text, logs off'))?.load;
+  if (control && withLogs && logging) {
+    // Server CPU per request is the steadier comparison: the neighbours' load moves the rest.
+    log(
+      `logging at info: server CPU ${(withLogs.serverCpuMs - control.serverCpuMs).toFixed(2)} ms/req (${((withLogs.serverCpuMs / control.serverCpuMs - 1) * 100).toFixed(1)} %), ` +
+        `req/s ${((withLogs.requestsPerSecond / control.requestsPerSecond - 1) * 100).toFixed(1)} %, p50 ${(withLogs.latencyMs.percentiles.p50 - control.latencyMs.percentiles.p50).toFixed(1)} ms, ` +
+        `p99 ${(withLogs.latencyMs.percentiles.p99 - control.latencyMs.percentiles.p99).toFixed(1)} ms; ${(logging.logBytes / 2 ** 20).toFixed(1)} MB of logs (~${(logging.logBytes / Math.max(1, logging.requests)).toFixed(0)} bytes per request)`,
+    );
+  }
+  if (phases) {
+    log('');
+    log(`text query phases, one at a time on the idle server (${phases.queries} queries, second pass):`);
+    log('| phase | p50 ms | p99 ms | mean ms | CPU ms |');
+    log('|---|--:|--:|--:|--:|');
+    for (const [name, t] of Object.entries(phases.phases)) log(`| ${name} | ${t.p50.toFixed(3)} | ${t.p99.toFixed(3)} | ${t.mean.toFixed(3)} | ${t.cpu.toFixed(3)} |`);
+  }
+  if (hotSpots) {
+    log('');
+    log('server self time under text load (share of busy samples):');
+    for (const h of hotSpots) log(`  ${h.share.toFixed(1).padStart(5)} %  ${h.name}`);
+  }
+  log('');
+  log(`load average after: ${loadAfter}`);
+
+  mkdirSync(artifacts, { recursive: true });
+  // Only a whole run at the issue's size is the result; other runs keep their own files.
+  const out = path.join(artifacts, ITEMS === 100_000 && !only ? 'bench-api.json' : `bench-api-${ITEMS}${only ? `-${only}` : ''}.json`);
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter },
+    space: projector.version,
+    collection: { reused, ...build },
+    goal: GOAL,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    serverOpenSeconds: openSeconds,
+    runs: rows.map((r) => ({ name: r.name, ...r.load })),
+    logging,
+    phases,
+    hotSpots,
+  };
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  log(`results: ${path.relative(process.cwd(), out)}`);
+}
+
+await main();

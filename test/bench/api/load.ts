@@ -1,0 +1,77 @@
+/**
+ * Runs autocannon against POST /api/search from a child process and summarises what came
+ * back: exact latency percentiles of the 2xx responses, and requests per second.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { percentile } from '../timing.ts';
+
+export interface LoadJob {
+  url: string;
+  /** JSON bodies, sent in turn (a shared counter across connections). */
+  bodies: string[];
+  connections: number;
+  seconds: number;
+}
+
+export type LoadMessage =
+  | { latencies: number[]; seconds: number; completed: number; non2xx: number; errors: number; timeouts: number; statusCodes: Record<string, number> }
+  | { error: string };
+
+/** Latency percentiles in milliseconds, the histogram written to bench-api.json. */
+export const PERCENTILES = [1, 10, 25, 50, 75, 90, 95, 99, 99.9] as const;
+
+export interface LoadSummary {
+  connections: number;
+  /** This process's CPU time (the server's, all threads) per answered request. */
+  serverCpuMs: number;
+  seconds: number;
+  requests: number;
+  requestsPerSecond: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  latencyMs: { min: number; mean: number; max: number; percentiles: Record<string, number> };
+}
+
+const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
+
+/**
+ * @example
+ * await runLoad({ url, bodies, connections: 16, seconds: 20 })
+ * // { requestsPerSecond: 812.4, latencyMs: { percentiles: { p50: 14.2, p99: 41.0, ... } }, ... }
+ */
+export async function runLoad(job: LoadJob): Promise<LoadSummary> {
+  const cpu = process.cpuUsage();
+  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const message = await new Promise<LoadMessage>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as LoadMessage));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the load generator exited with code ${code} before reporting`)));
+    child.send(job);
+  });
+  const used = process.cpuUsage(cpu);
+  if ('error' in message) throw new Error(`the load generator failed: ${message.error}`);
+  const ms = message.latencies;
+  const sum = ms.reduce((a, b) => a + b, 0);
+  return {
+    connections: job.connections,
+    // The load generator's CPU is the child's own; this is the server's, plus the IPC of the result.
+    serverCpuMs: (used.user + used.system) / 1000 / Math.max(1, ms.length),
+    seconds: message.seconds,
+    requests: message.completed,
+    // Answered queries only: a fast 4xx must not count toward the goal.
+    requestsPerSecond: ms.length / message.seconds,
+    non2xx: message.non2xx,
+    errors: message.errors,
+    timeouts: message.timeouts,
+    statusCodes: message.statusCodes,
+    latencyMs: {
+      min: ms.reduce((a, b) => Math.min(a, b), ms.length ? Infinity : NaN),
+      mean: ms.length ? sum / ms.length : NaN,
+      max: ms.reduce((a, b) => Math.max(a, b), ms.length ? 0 : NaN),
+      percentiles: Object.fromEntries(PERCENTILES.map((p) => [`p${p}`, ms.length ? percentile(ms, p) : NaN])),
+    },
+  };
+}
