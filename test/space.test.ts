@@ -17,7 +17,9 @@ import { registerTrainCommand } from '../bin/commands/train-command.ts';
 import { buildDemoData } from '../data/demo/index.ts';
 import { openStore } from '../indexer/store/index.ts';
 import { createEncoder, identityKey, type Encoder } from '../models/index.ts';
+import type { BagHeadParams, DenseHeadParams } from '../models/align/index.ts';
 import {
+  applyDense,
   DEFAULT_MAX_IMAGES,
   collectionPairs,
   encodePairLines,
@@ -62,22 +64,26 @@ afterAll(async () => {
 });
 
 describe('on the demo data with the real encoders', () => {
-  it('CCA beats the unaligned features and CCA + contrastive beats CCA (validation split)', async () => {
+  it('CCA beats the unaligned features, and CCA + contrastive is at least the CCA on every task, emergent audio -> image included', async () => {
     const { draft } = await trainSpace(demo, { source: 'demo-full', epochs: 10 });
     const r = draft.recall;
     for (const task of ['text→image', 'sketch→image'] as const) {
-      const { unaligned, cca, contrastive } = r[task]!.systems;
+      const { unaligned, cca } = r[task]!.systems;
       const oneQuery = 1 / r[task]!.queries;
       expect(cca.r10, `${task} CCA vs unaligned R@10`).toBeGreaterThan(unaligned.r10 + 3 * oneQuery);
-      expect(contrastive.r10, `${task} contrastive vs CCA R@10`).toBeGreaterThanOrEqual(cca.r10);
     }
-    // Strict Stage-2 gains at this size (~100 held-out queries, R@10 near its ceiling) show for
-    // text -> image; sketch -> image gains only with the full demo (R@10 0.95 -> 0.98 there).
+    for (const [task, result] of Object.entries(r)) {
+      expect(result.systems.contrastive.r10, `${task} contrastive vs CCA R@10`).toBeGreaterThanOrEqual(result.systems.cca.r10);
+    }
+    // Stage 2 tunes the text bag: text -> image gains at R@1 and R@10 on this seeded split.
     const t2i = r['text→image']!.systems;
     expect(t2i.contrastive.r10).toBeGreaterThan(t2i.cca.r10);
     expect(t2i.contrastive.r1).toBeGreaterThan(t2i.cca.r1 + 0.05);
-    // Emergent audio -> image through the text pivot: above chance for the CCA.
-    expect(draft.emergent!.systems.cca.r10).toBeGreaterThan(3 * draft.emergent!.chance.r10);
+    // Emergent audio -> image through the text pivot: above chance for the CCA, and not lost by
+    // Stage 2 (recipe v1 took it from R@10 0.56 to 0.04).
+    const emergent = draft.emergent!;
+    expect(emergent.systems.cca.r10).toBeGreaterThan(3 * emergent.chance.r10);
+    expect(emergent.systems.contrastive.r10).toBeGreaterThanOrEqual(emergent.systems.cca.r10);
   }, 240_000); // about 30 s of training on an idle 2-core machine; several times that under load
 });
 
@@ -165,6 +171,49 @@ describe('training', () => {
     expect(b.version.split('-')[1]).toBe(a.version.split('-')[1]);
     const other = await trainSpace(corpus, { source: 'synthetic', dim: 12, epochs: 3, seed: 8, hidden: 6 });
     expect(other.draft.recall).not.toEqual(a.recall);
+  });
+
+  it("by default tunes the text bag only: the dense heads keep Stage 1's maps, which are written beside the final heads", async () => {
+    const corpus = syntheticCorpus({ images: 160, sounds: 50, seed: 3 });
+    const { model, draft } = await trainSpace(corpus, { source: 'synthetic', dim: 12, epochs: 3 });
+    expect(draft.hyper).toMatchObject({ frozen: ['image', 'sketch', 'audio'], temperature: 0.2 });
+    // Both heads of sketch-image are locked: the set has nothing to train and is left out.
+    expect(Object.keys(draft.training.history[0].valR10).sort()).toEqual(['audio-text', 'image-text']);
+    const cca = draft.stages!.cca;
+    const rows = { image: corpus.captioned.image!.features, sketch: corpus.sketchImage!.sketch, audio: corpus.captioned.audio!.features };
+    for (const [m, xs] of Object.entries(rows)) {
+      for (const x of xs.slice(0, 5)) {
+        const final = applyDense(model.heads[m] as DenseHeadParams, x);
+        const stage1 = applyDense(cca.heads[m] as DenseHeadParams, x);
+        for (let j = 0; j < final.length; j++) expect(Math.abs(final[j] - stage1[j]), `${m}[${j}]`).toBeLessThan(1e-5);
+      }
+    }
+    // So audio -> image, which composes two locked heads, is retrieved as Stage 1 retrieves it
+    // (the demo test checks the emergent numbers; this corpus has no emergent task).
+    const text = (model.heads.text as BagHeadParams).E;
+    const start = (cca.heads.text as BagHeadParams).E;
+    expect(text.length).toBe(start.length);
+    expect(Math.max(...text.map((v, i) => Math.abs(v - start[i])))).toBeGreaterThan(1e-3);
+    const written = await writeSpace(path.join(root, 'staged'), model, draft);
+    expect(readdirSync(written.dir).filter((f) => f.includes('.cca.')).sort()).toEqual(['audio.cca.onnx', 'image.cca.onnx', 'sketch.cca.onnx', 'text.cca.onnx']);
+  });
+
+  it('trains the dense heads when asked (freeze: []), in canonical coordinates, folded back to the encoders\' widths', async () => {
+    const corpus = syntheticCorpus({ images: 160, sounds: 50, seed: 4 });
+    const { model, draft } = await trainSpace(corpus, { source: 'synthetic', dim: 12, epochs: 2, freeze: [] });
+    expect(draft.hyper.frozen).toEqual([]);
+    const image = model.heads.image as DenseHeadParams;
+    expect([image.inDim, image.W.length]).toEqual([24, 24 * 12]);
+    const x = corpus.captioned.image!.features[0];
+    const moved = applyDense(image, x).map((v, j) => Math.abs(v - applyDense(draft.stages!.cca.heads.image as DenseHeadParams, x)[j]));
+    expect(Math.max(...moved)).toBeGreaterThan(1e-3);
+  });
+
+  it('rejects a temperature under 0.01 (exp(s) is capped at 100) with INVALID_ARGUMENT naming it', async () => {
+    await expect(trainSpace(syntheticCorpus({ images: 40, sounds: 0 }), { source: 's', temperature: 0.001 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('temperature'),
+    });
   });
 
   it('rejects an unavailable device with DEVICE_UNAVAILABLE; auto falls back', async () => {

@@ -31,9 +31,6 @@ export interface PairSet {
   b: string;
   train: PairData;
   val: PairData;
-  /** Pairs per step for this set; default the run's batchSize. */
-  batchSize?: number;
-  lrScale?: number;
 }
 
 export interface TrainOptions extends Partial<AdamWConfig> {
@@ -126,7 +123,7 @@ export async function trainAlignment(initial: AlignModel, sets: readonly PairSet
       // Resolve 'auto' once: every later session goes where the first step landed.
       const device = runners[0]?.step.device ?? session.device;
       const step = await AlignStep.create(shapes, { mode: 'train', ...session, device, frozen: { a: frozen.has(set.a), b: frozen.has(set.b) } });
-      const validator = await Validator.create(shapes, { ...session, device: step.device, batchSize: set.batchSize ?? options.batchSize }).catch(async (err: unknown) => {
+      const validator = await Validator.create(shapes, { ...session, device: step.device, batchSize: options.batchSize }).catch(async (err: unknown) => {
         await step.close();
         throw err;
       });
@@ -170,7 +167,6 @@ async function loop(model: AlignModel, runners: SetRunner[], frozen: ReadonlySet
     const valLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
     const rec: EpochRecord = { epoch, trainLoss, valLoss, valLossBySet, valRecall, seconds: (performance.now() - started) / 1000 };
     history.push(rec);
-    await (options as { onModel?: (e: number, m: AlignModel) => Promise<void> }).onModel?.(epoch, model);
     options.onEpoch?.(rec);
     return rec;
   };
@@ -188,7 +184,7 @@ async function loop(model: AlignModel, runners: SetRunner[], frozen: ReadonlySet
       const { runner, indices } = schedule[i];
       const view = pairView(model, runner.set);
       const adam: PairAdam = { scale, ...(groups[runner.set.a] ? { a: groups[runner.set.a] } : {}), ...(groups[runner.set.b] ? { b: groups[runner.set.b] } : {}) };
-      const loss = await runner.step.train(runner.train.batch(indices), view, adam, runner.set.lrScale ? { ...config, lr: config.lr * runner.set.lrScale } : config);
+      const loss = await runner.step.train(runner.train.batch(indices), view, adam, config);
       model.logScale = view.logScale;
       steps++;
       if (!Number.isFinite(loss)) {
@@ -216,10 +212,9 @@ async function loop(model: AlignModel, runners: SetRunner[], frozen: ReadonlySet
  * fewer negatives and a different loss scale, so it waits for another epoch's shuffle), then
  * the batches of all sets interleaved in a seeded order so shared heads see every set throughout.
  */
-function epochSchedule(runners: SetRunner[], defaultSize: number, rand: () => number): { runner: SetRunner; indices: Int32Array }[] {
+function epochSchedule(runners: SetRunner[], batchSize: number, rand: () => number): { runner: SetRunner; indices: Int32Array }[] {
   const steps: { runner: SetRunner; indices: Int32Array }[] = [];
   for (const runner of runners) {
-    const batchSize = runner.set.batchSize ?? defaultSize;
     const order = shuffled(runner.train.size, rand);
     const batches = Math.max(1, Math.floor(order.length / batchSize));
     for (let i = 0; i < batches; i++) steps.push({ runner, indices: order.subarray(i * batchSize, Math.min(order.length, (i + 1) * batchSize)) });

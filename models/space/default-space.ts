@@ -26,7 +26,9 @@ import { trainSpace, type TrainEvent, type TrainSpaceOptions } from './train.ts'
  * training near 2-3 minutes there. All captioned sounds are used (they are few and cheap).
  */
 export const DEFAULT_MAX_IMAGES = 1200;
-const RECIPE_VERSION = 1;
+// 2: Stage 2 tunes the text bag against locked dense heads at temperature 0.2, and Stage 1's
+// heads are written beside the final ones (see train.ts).
+const RECIPE_VERSION = 2;
 
 export interface DefaultSpaceOptions {
   modelsDir: string;
@@ -44,7 +46,7 @@ export interface DefaultSpaceOptions {
   /** Train a new default space even if one for this recipe exists. */
   force?: boolean;
   /** Overrides of the training options (epochs, seed, ...); part of the recipe. */
-  train?: Pick<TrainSpaceOptions, 'dim' | 'epochs' | 'batchSize' | 'lr' | 'seed' | 'patience' | 'hidden' | 'intraOpThreads'>;
+  train?: Pick<TrainSpaceOptions, 'dim' | 'epochs' | 'batchSize' | 'lr' | 'seed' | 'patience' | 'hidden' | 'temperature' | 'intraOpThreads'>;
   onProgress?: (event: DefaultSpaceEvent) => void;
 }
 
@@ -61,7 +63,7 @@ export type DefaultSpaceEvent =
  *
  * @example
  * const space = await ensureDefaultSpace({ modelsDir: 'models', cacheDir: 'models/cache' });
- * space.manifest // { version: '20261128T081500Z-5e0c1d2a', default: true, recipe: 'default-v1-…', dim: 256, ... }
+ * space.manifest // { version: '20261128T081500Z-5e0c1d2a', default: true, recipe: 'default-v2-…', dim: 256, ... }
  */
 export async function ensureDefaultSpace(options: DefaultSpaceOptions): Promise<LoadedSpace> {
   const emit = options.onProgress ?? (() => {});

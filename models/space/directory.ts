@@ -32,11 +32,17 @@ const TEMP_PREFIX = '.tmp-';
 export interface LoadedSpace {
   dir: string;
   manifest: SpaceManifest;
+  /** The final heads: what the space serves. */
   model: AlignModel;
+  /** Stage 1's heads, when loaded (`loadSpace(dir, { withCca: true })`) or just written. */
+  cca?: AlignModel;
 }
 
-/** What a training run hands to writeSpace: everything but the file names and the version. */
-export type SpaceDraft = Omit<SpaceManifest, 'version' | 'createdAt' | 'heads' | 'format'>;
+/**
+ * What a training run hands to writeSpace: everything but the file names and the version, and
+ * the heads of earlier stages to write beside the final ones.
+ */
+export type SpaceDraft = Omit<SpaceManifest, 'version' | 'createdAt' | 'heads' | 'format' | 'stages'> & { stages?: { cca: AlignModel } };
 
 export function spacesDir(modelsDir: string): string {
   return path.join(modelsDir, SPACES_DIR);
@@ -56,18 +62,12 @@ export async function writeSpace(modelsDir: string, model: AlignModel, draft: Sp
   await mkdir(root, { recursive: true });
   await removeStaleTemps(root);
   const files = new Map<string, Uint8Array>();
-  const heads: SpaceManifest['heads'] = {};
-  for (const name of Object.keys(model.heads).sort() as Modality[]) {
-    const head = model.heads[name];
-    const encoder = draft.encoders[name];
-    const bytes = exportHead(head, { 'rosetta.modality': name, ...(encoder ? { 'rosetta.encoder': encoder.key } : {}) });
-    const file = `${name}.onnx`;
-    files.set(file, bytes);
-    heads[name] = headEntry(head, file, bytes, files);
-  }
+  const { stages, ...rest } = draft;
+  const heads = headFiles(model, '', draft.encoders, files);
+  const cca = stages?.cca && { heads: headFiles(stages.cca, '.cca', draft.encoders, files) };
   const createdAt = (options.now ?? new Date()).toISOString();
   // The model's own temperature: the draft's copy may be of another model (a test's, a re-export).
-  const manifest: SpaceManifest = { format: 1, version: '', createdAt, heads, ...draft, logScale: model.logScale };
+  const manifest: SpaceManifest = { format: 1, version: '', createdAt, heads, ...(cca ? { stages: { cca } } : {}), ...rest, logScale: model.logScale };
   const svg = curvesSvg(
     draft.training.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, valLoss: h.valLoss, valR10: h.valR10 })),
     { bestEpoch: draft.training.bestEpoch, title: `${draft.data.source}: d=${draft.dim}, best epoch ${draft.training.bestEpoch}` },
@@ -96,24 +96,43 @@ export async function writeSpace(modelsDir: string, model: AlignModel, draft: Sp
     await rm(temp, { recursive: true, force: true });
     throw new RosettaError('INTERNAL', `cannot write space ${version} under ${root}: ${(err as Error).message}`, { cause: err });
   }
-  return { dir: path.join(root, version), manifest, model };
+  return { dir: path.join(root, version), manifest, model, ...(stages?.cca ? { cca: stages.cca } : {}) };
 }
 
-function headEntry(head: HeadParams, file: string, bytes: Uint8Array, files: Map<string, Uint8Array>): HeadEntry {
+/** Exports a model's heads as `<modality><suffix>.onnx` into `files`; their manifest entries. */
+function headFiles(model: AlignModel, suffix: string, encoders: SpaceDraft['encoders'], files: Map<string, Uint8Array>): SpaceManifest['heads'] {
+  const heads: SpaceManifest['heads'] = {};
+  for (const name of Object.keys(model.heads).sort() as Modality[]) {
+    const head = model.heads[name];
+    const encoder = encoders[name];
+    const bytes = exportHead(head, { 'rosetta.modality': name, ...(encoder ? { 'rosetta.encoder': encoder.key } : {}) });
+    const file = `${name}${suffix}.onnx`;
+    files.set(file, bytes);
+    heads[name] = headEntry(head, file, bytes, suffix, files);
+  }
+  return heads;
+}
+
+function headEntry(head: HeadParams, file: string, bytes: Uint8Array, suffix: string, files: Map<string, Uint8Array>): HeadEntry {
   if (head.kind === 'dense') return { kind: 'dense', file, sha256: sha256(bytes), inDim: head.inDim, hidden: head.mlp?.hidden ?? 0 };
   const ids = Buffer.alloc(head.ids.length * 4);
   head.ids.forEach((id, i) => ids.writeUInt32LE(id, i * 4));
-  files.set(TEXT_IDS_FILE, ids);
-  return { kind: 'bag', file, sha256: sha256(bytes), ids: TEXT_IDS_FILE, idsSha256: sha256(ids), rows: head.ids.length, biasId: TEXT_BIAS_ID };
+  // Stages that share the id table (Stage 2 from this data's CCA does) share its file.
+  const shared = files.get(TEXT_IDS_FILE);
+  const idsFile = shared && Buffer.from(shared).equals(ids) ? TEXT_IDS_FILE : TEXT_IDS_FILE.replace(/\.bin$/, `${suffix}.bin`);
+  files.set(idsFile, ids);
+  return { kind: 'bag', file, sha256: sha256(bytes), ids: idsFile, idsSha256: sha256(ids), rows: head.ids.length, biasId: TEXT_BIAS_ID };
 }
 
 /**
  * Loads a space directory, checking every file against the manifest's hashes and the heads'
- * shapes against its dimensions (MODEL_INVALID naming the file otherwise).
+ * shapes against its dimensions (MODEL_INVALID naming the file otherwise). `withCca` also
+ * loads Stage 1's heads; a space written without them (before recipe v2) is then NOT_FOUND.
  *
  * @example (await loadSpace('models/spaces/20261128T075700Z-3f9a2b1c')).model.heads.image.dim // 256
+ * @example (await loadSpace(dir, { withCca: true })).cca?.heads.image // Stage 1's image map
  */
-export async function loadSpace(dir: string): Promise<LoadedSpace> {
+export async function loadSpace(dir: string, options: { withCca?: boolean } = {}): Promise<LoadedSpace> {
   const manifestPath = path.join(dir, SPACE_FILE);
   let raw: string;
   try {
@@ -128,8 +147,24 @@ export async function loadSpace(dir: string): Promise<LoadedSpace> {
     throw new RosettaError('MODEL_INVALID', `${manifestPath} is not JSON`);
   }
   const manifest = parseManifest(json, manifestPath);
+  const model = await loadHeads(dir, manifest, manifest.heads);
+  if (!options.withCca) return { dir, manifest, model };
+  if (!manifest.stages?.cca) throw missingCca(manifest.version);
+  return { dir, manifest, model, cca: await loadHeads(dir, manifest, manifest.stages.cca.heads) };
+}
+
+/** The error for a Stage-1 request on a space that has no Stage-1 heads. */
+export function missingCca(version: string): RosettaError {
+  return new RosettaError(
+    'NOT_FOUND',
+    `space ${version} was written without its Stage-1 (CCA) heads (spaces trained before recipe v2 have none); retrain it to compare stages`,
+  );
+}
+
+async function loadHeads(dir: string, manifest: SpaceManifest, entries: SpaceManifest['heads']): Promise<AlignModel> {
+  const manifestPath = path.join(dir, SPACE_FILE);
   const heads: Record<string, HeadParams> = {};
-  for (const [name, entry] of Object.entries(manifest.heads)) {
+  for (const [name, entry] of Object.entries(entries)) {
     const file = path.join(dir, entry.file);
     const bytes = await readChecked(file, entry.sha256);
     let ids: Uint32Array | undefined;
@@ -147,7 +182,7 @@ export async function loadSpace(dir: string): Promise<LoadedSpace> {
     heads[name] = head;
   }
   if (!heads.text) throw new RosettaError('MODEL_INVALID', `${manifestPath} has no text head`);
-  return { dir, manifest, model: { heads, logScale: manifest.logScale } };
+  return { heads, logScale: manifest.logScale };
 }
 
 async function readChecked(file: string, expected: string): Promise<Buffer> {
@@ -176,10 +211,11 @@ export async function readCurrentVersion(modelsDir: string): Promise<string | nu
  * The space in service (CURRENT), loaded; null when there is none.
  *
  * @example (await loadCurrentSpace('models'))?.manifest.version // '20261128T075700Z-3f9a2b1c'
+ * @example (await loadCurrentSpace('models', { withCca: true }))?.cca // Stage 1's heads too
  */
-export async function loadCurrentSpace(modelsDir: string): Promise<LoadedSpace | null> {
+export async function loadCurrentSpace(modelsDir: string, options: { withCca?: boolean } = {}): Promise<LoadedSpace | null> {
   const version = await readCurrentVersion(modelsDir);
-  return version === null ? null : loadSpace(path.join(spacesDir(modelsDir), version));
+  return version === null ? null : loadSpace(path.join(spacesDir(modelsDir), version), options);
 }
 
 /**

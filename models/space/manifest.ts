@@ -30,6 +30,11 @@ const encoder = z.object({ key: z.string().min(1), dim: z.number().int().positiv
 const denseHeadEntry = z.object({ kind: z.literal('dense'), file: z.string(), sha256: z.string(), inDim: z.number().int(), hidden: z.number().int() });
 const bagHeadEntry = z.object({ kind: z.literal('bag'), file: z.string(), sha256: z.string(), ids: z.string(), idsSha256: z.string(), rows: z.number().int(), biasId: z.number().int() });
 
+const headsRecord = z.partialRecord(z.enum(['image', 'sketch', 'audio', 'text']), z.discriminatedUnion('kind', [denseHeadEntry, bagHeadEntry]));
+
+/** The heads a space can serve: `final` (what Stage 2 produced, the default) or Stage 1's `cca`. */
+export type SpaceStage = 'final' | 'cca';
+
 export const spaceManifestSchema = z.object({
   format: z.literal(SPACE_FORMAT),
   version: z.string().min(1),
@@ -40,7 +45,13 @@ export const spaceManifestSchema = z.object({
   dim: z.number().int().positive(),
   logScale: z.number(),
   encoders: z.partialRecord(z.enum(['image', 'sketch', 'audio', 'text']), encoder),
-  heads: z.partialRecord(z.enum(['image', 'sketch', 'audio', 'text']), z.discriminatedUnion('kind', [denseHeadEntry, bagHeadEntry])),
+  heads: headsRecord,
+  /**
+   * Heads of other stages written beside the final ones: `cca` holds Stage 1's maps as heads
+   * (files `<modality>.cca.onnx`), so an evaluation can compare both stages on a collection.
+   * Absent in spaces written before recipe v2.
+   */
+  stages: z.object({ cca: z.object({ heads: headsRecord }) }).optional(),
   data: z.object({
     source: z.string(),
     pairs: z.record(z.string(), pairCount),
@@ -62,6 +73,9 @@ export const spaceManifestSchema = z.object({
     valFraction: z.number(),
     valMin: z.number(),
     init: z.string(),
+    /** Stage 2's starting temperature and the heads it kept fixed (absent before recipe v2). */
+    temperature: z.number().optional(),
+    frozen: z.array(z.string()).optional(),
   }),
   recall: z.record(z.string(), taskResult),
   emergent: z

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxSession } from '../runtime/index.ts';
 import type { StoredFeature } from '../../indexer/store/index.ts';
-import { denseHead, bagHead, INITIAL_LOG_SCALE, type AlignModel, type BagHeadParams } from '../align/index.ts';
-import { writeSpace, type LoadedSpace } from './directory.ts';
+import { denseHead, bagHead, INITIAL_LOG_SCALE, type AlignModel, type BagHeadParams, type DenseHeadParams } from '../align/index.ts';
+import { loadSpace, writeSpace, type LoadedSpace } from './directory.ts';
+import { applyDense } from './head-math.ts';
 import { TEXT_BIAS_ID, withBias } from './init.ts';
 import { SpaceProjector } from './projector.ts';
 import { gaussianFill } from './random.ts';
@@ -106,5 +107,68 @@ describe('SpaceProjector', () => {
     const projector = await SpaceProjector.load(space.dir);
     expect(() => projector.embedQuery('image', new Float32Array(7))).toThrowError(expect.objectContaining({ code: 'DIMENSION_MISMATCH' }));
     expect(() => projector.embedQuery('text', { ids: Uint32Array.of(31337), weights: Float32Array.of(1) })).toThrowError(expect.objectContaining({ code: 'EMPTY_INPUT' }));
+  });
+});
+
+describe('SpaceProjector stages', () => {
+  // Stage 1's heads: other weights, and a text bag with other ids (as after a warm start).
+  function stage1(): AlignModel {
+    const ids = [5, 17, 99, 777, TEXT_BIAS_ID];
+    return {
+      heads: {
+        image: denseHead({ inDim: 24, dim, W: gaussianFill(24 * dim, 41), mean: gaussianFill(24, 42) }),
+        sketch: denseHead({ inDim: 24, dim, W: gaussianFill(24 * dim, 43) }),
+        audio: denseHead({ inDim: 16, dim, W: gaussianFill(16 * dim, 44) }),
+        text: bagHead(ids, gaussianFill(ids.length * dim, 45), dim),
+      },
+      logScale: INITIAL_LOG_SCALE,
+    };
+  }
+
+  it("serves Stage 1's heads with { stage: 'cca' } under their own version, and the final heads by default", async () => {
+    const cca = stage1();
+    const written = await writeSpace(path.join(root, 'staged'), model(), draftFor(dim, { stages: { cca } }));
+    expect(Object.keys(written.manifest.stages!.cca.heads).sort()).toEqual(['audio', 'image', 'sketch', 'text']);
+    const final = await SpaceProjector.load(written.dir);
+    const first = await SpaceProjector.load(written.dir, { stage: 'cca' });
+    const second = new SpaceProjector(await loadSpace(written.dir, { withCca: true }), { stage: 'cca' });
+    expect([final.stage, final.version]).toEqual(['final', written.manifest.version]);
+    expect([first.stage, first.version]).toEqual(['cca', `${written.manifest.version}+cca`]);
+    const x = gaussianFill(24, 46);
+    for (const p of [first, second]) {
+      const ours = p.embedQuery('image', x);
+      const expected = applyDense(cca.heads.image as DenseHeadParams, x);
+      for (let j = 0; j < dim; j++) expect(Math.abs(ours[j] - expected[j])).toBeLessThan(1e-6);
+      // Id 777 is only in Stage 1's bag, 1234 only in the final one.
+      expect(() => p.embedQuery('text', { ids: Uint32Array.of(777), weights: Float32Array.of(1) })).not.toThrow();
+      expect(() => p.embedQuery('text', { ids: Uint32Array.of(1234), weights: Float32Array.of(1) })).toThrowError(expect.objectContaining({ code: 'EMPTY_INPUT' }));
+    }
+    const fromFinal = final.embedQuery('image', x);
+    expect(Math.max(...fromFinal.map((v, j) => Math.abs(v - first.embedQuery('image', x)[j])))).toBeGreaterThan(0.01);
+  });
+
+  it('writes one text id table when both stages share it, and a second one when they do not', async () => {
+    const shared = { ...stage1(), heads: { ...stage1().heads, text: model().heads.text } };
+    const one = await writeSpace(path.join(root, 'shared-ids'), model(), draftFor(dim, { stages: { cca: shared } }));
+    expect(one.manifest.stages!.cca.heads.text).toMatchObject({ file: 'text.cca.onnx', ids: 'text-ids.bin' });
+    const two = await writeSpace(path.join(root, 'own-ids'), model(), draftFor(dim, { stages: { cca: stage1() } }));
+    expect(two.manifest.stages!.cca.heads.text).toMatchObject({ file: 'text.cca.onnx', ids: 'text-ids.cca.bin' });
+    expect((await loadSpace(two.dir, { withCca: true })).cca!.heads.text).toEqual(stage1().heads.text);
+  });
+
+  it("refuses stage 'cca' with NOT_FOUND on a space written without Stage-1 heads, which still loads as before", async () => {
+    const missing = expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringContaining('Stage-1 (CCA) heads') });
+    await expect(SpaceProjector.load(space.dir, { stage: 'cca' })).rejects.toThrowError(missing);
+    await expect(loadSpace(space.dir, { withCca: true })).rejects.toThrowError(missing);
+    expect(() => new SpaceProjector(space, { stage: 'cca' })).toThrowError(missing);
+    expect((await loadSpace(space.dir)).manifest.stages).toBeUndefined();
+    expect((await SpaceProjector.load(space.dir)).version).toBe(space.manifest.version);
+  });
+
+  it('asks for the Stage-1 heads to be loaded when the space has them but they were not, and rejects an unknown stage', async () => {
+    const written = await writeSpace(path.join(root, 'not-loaded'), model(), draftFor(dim, { stages: { cca: stage1() } }));
+    const loaded = await loadSpace(written.dir);
+    expect(() => new SpaceProjector(loaded, { stage: 'cca' })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('withCca') }));
+    expect(() => new SpaceProjector(loaded, { stage: 'stage2' as 'cca' })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -8,27 +8,45 @@ import { RosettaError } from '../errors.ts';
 import type { Modality, SparseRow } from '../types.ts';
 import type { BagHeadParams, DenseHeadParams } from '../align/index.ts';
 import type { DenseModality } from './corpus.ts';
-import { loadCurrentSpace, loadSpace, type LoadedSpace } from './directory.ts';
+import { loadCurrentSpace, loadSpace, missingCca, type LoadedSpace } from './directory.ts';
+import type { SpaceStage } from './manifest.ts';
 import { applyDense, BagIndex } from './head-math.ts';
 import { withBias } from './init.ts';
+
+export interface ProjectorOptions {
+  /**
+   * Which heads to serve: 'final' (default) or Stage 1's 'cca', to compare the stages on a
+   * collection. A 'cca' projector's version is `<space version>+cca`, so a store never mixes
+   * its vectors with the final heads'.
+   */
+  stage?: SpaceStage;
+}
 
 /**
  * @example
  * const projector = await SpaceProjector.load('models/spaces/20261128T075700Z-3f9a2b1c');
  * projector.project({ modality: 'image', features }) // Float32Array(256), unit length
  * projector.embedQuery('text', captionRow)           // same space: rank by dot product
+ * (await SpaceProjector.load(dir, { stage: 'cca' })).version // '20261128T075700Z-3f9a2b1c+cca'
  */
 export class SpaceProjector implements Projector {
   readonly version: string;
+  readonly stage: SpaceStage;
   readonly dim: number;
   /** Encoder identity key and feature dim per modality, as the space was trained. */
   readonly encoders: Partial<Record<Modality, { key: string; dim: number }>>;
   private readonly dense: Partial<Record<DenseModality, DenseHeadParams>> = {};
   private readonly bag: BagIndex;
 
-  constructor(readonly space: LoadedSpace) {
-    const { manifest, model } = space;
-    this.version = manifest.version;
+  constructor(
+    readonly space: LoadedSpace,
+    options: ProjectorOptions = {},
+  ) {
+    const { manifest } = space;
+    this.stage = options.stage ?? 'final';
+    if (this.stage !== 'final' && this.stage !== 'cca') throw new RosettaError('INVALID_ARGUMENT', `stage must be 'final' or 'cca'; got '${String(this.stage)}'`);
+    const model = this.stage === 'final' ? space.model : ccaModel(space);
+    this.version = this.stage === 'final' ? manifest.version : `${manifest.version}+cca`;
     this.dim = manifest.dim;
     this.encoders = manifest.encoders;
     for (const m of ['image', 'sketch', 'audio'] as const) {
@@ -40,8 +58,8 @@ export class SpaceProjector implements Projector {
     this.bag = new BagIndex(text as BagHeadParams);
   }
 
-  static async load(dir: string): Promise<SpaceProjector> {
-    return new SpaceProjector(await loadSpace(dir));
+  static async load(dir: string, options: ProjectorOptions = {}): Promise<SpaceProjector> {
+    return new SpaceProjector(await loadSpace(dir, { withCca: options.stage === 'cca' }), options);
   }
 
   /** The projector of the space in service, or null when CURRENT names none. */
@@ -111,4 +129,11 @@ export class SpaceProjector implements Projector {
       );
     }
   }
+}
+
+/** Stage 1's heads of a loaded space, or why there are none. */
+function ccaModel(space: LoadedSpace): LoadedSpace['model'] {
+  if (space.cca) return space.cca;
+  if (!space.manifest.stages?.cca) throw missingCca(space.manifest.version);
+  throw new RosettaError('INVALID_ARGUMENT', `space ${space.manifest.version} was loaded without its Stage-1 heads; load it with loadSpace(dir, { withCca: true })`);
 }
