@@ -11,7 +11,7 @@ import { DATABASE_FILE } from '../../indexer/store/index.ts';
 import { runIndexJob, type IndexProgress, type IndexSummary } from '../../indexer/job/index.ts';
 import { buildDemoData, DEMO_CREDITS, type ComposedQuery, type DemoProgress, type DemoSize } from '../../data/demo/index.ts';
 import type { DefaultSpaceEvent } from '../../models/space/index.ts';
-import { QueryEngine, tuneComposedWeight, writeTuning, type ComposedTuning } from '../engine/index.ts';
+import { MAX_TUNING_QUERIES, QueryEngine, tuneComposedWeight, writeTuning, type ComposedTuning } from '../engine/index.ts';
 import { CREDITS_FILE, encoderSettings } from '../serve.ts';
 
 /** The demo's media, inside the collection so that the collection is one folder to move or delete. */
@@ -94,7 +94,7 @@ export async function buildDemoCollection(options: DemoCollectionOptions): Promi
       progressIntervalMs: 1000,
     });
     const examples = await composedExamples(mediaDir, 'train');
-    emit({ stage: 'tune', queries: examples.length });
+    emit({ stage: 'tune', queries: Math.min(examples.length, MAX_TUNING_QUERIES) });
     const tuning = await tuneComposedWeight(engine, examples);
     await writeTuning(dataDir, { composedTextWeight: tuning.composedTextWeight, measured: { split: 'train', metric: 'recall@10', ...tuning } });
     await engine.reloadTuning();

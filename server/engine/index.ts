@@ -6,4 +6,4 @@ export { reciprocalRankFusion, fuseRankings, RRF_C, FUSION_WINDOW } from './fusi
 export { combineQuery, type WeightedVector } from './combine.ts';
 export { readTuning, writeTuning, TUNING_FILE, DEFAULT_COMPOSED_TEXT_WEIGHT, type Tuning } from './tuning.ts';
 export { itemView, searchResult, contentUrl, thumbnailUrl, type ItemView } from './views.ts';
-export { tuneComposedWeight, TEXT_WEIGHT_GRID, type ComposedExample, type ComposedTuning } from './tune.ts';
+export { tuneComposedWeight, TEXT_WEIGHT_GRID, MAX_TUNING_QUERIES, type ComposedExample, type ComposedTuning } from './tune.ts';
