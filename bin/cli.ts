@@ -11,6 +11,7 @@ import { registerIndexCommand } from './commands/index-command.ts';
 import { progressLine, registerTrainCommand } from './commands/train-command.ts';
 import { registerServeCommands } from './commands/serve-command.ts';
 import { registerSearchCommand } from './commands/search-command.ts';
+import { registerEvalCommand } from './commands/eval-command.ts';
 
 const program = new Command('rosetta')
   .description('Self-hosted cross-modal search: text, images, sketches and audio in one space')
@@ -41,6 +42,7 @@ registerIndexCommand(program, context);
 registerTrainCommand(program, context);
 registerServeCommands(program, context);
 registerSearchCommand(program, context);
+registerEvalCommand(program, context);
 
 program
   .command('compact')

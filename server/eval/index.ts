@@ -20,6 +20,7 @@ export { pairedMargin } from './margins.ts';
 export type { Margin } from './margins.ts';
 export { pickTuneExamples, tuneCollection } from './tune-set.ts';
 export type { TuneSetOptions } from './tune-set.ts';
-export { CROSS_MODAL_TYPES, MARGIN_METRICS, SYSTEMS, compareRuns, runDevBenchmark } from './dev-benchmark.ts';
+export { CROSS_MODAL_TYPES, MARGIN_METRICS, QUERIES_FILE, SYSTEMS, compareRuns, runDevBenchmark } from './dev-benchmark.ts';
 export type { DevBenchmarkOptions, DevBenchmarkResult, DevComparison, DevRun, SystemName } from './dev-benchmark.ts';
 export { ablationCurvesSvg, devQualityMarkdown, recallCurvesSvg } from './dev-report.ts';
+export { mapQueryIds, storedIds } from './duplicates.ts';
