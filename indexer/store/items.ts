@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { decodeFeature, toBlob, type FeatureRow } from './codec.ts';
+import type { CaptionIndex } from './fts.ts';
 import type { Caption, CaptionSource, ItemModality, ItemRecord, StoreStats, StoredFeature } from './types.ts';
 
 interface ItemRow {
@@ -16,6 +17,16 @@ interface ItemRow {
   updated_at: string;
   projected: number;
   has_thumbnail: number;
+}
+
+/** What a search result shows of an item: less to read than a whole record. */
+export interface ItemSummary {
+  id: number;
+  externalId: string;
+  modality: ItemModality;
+  /** The first caption, if any. */
+  caption: string | null;
+  hasThumbnail: boolean;
 }
 
 /** Columns an add or update writes. */
@@ -37,12 +48,21 @@ const SELECT_ITEM = `
 /** Batches of ids bound as one JSON array, so an `IN` list needs no statement per size. */
 const IN_IDS = `(SELECT value FROM json_each(?))`;
 
+/** Match counts remembered between caption writes; a bound on what odd queries can make it hold. */
+const MAX_CACHED_COUNTS = 10_000;
+
 /**
  * SQL for items and what hangs off them (captions, features, thumbnails). Synchronous, no
  * transactions of its own: the store wraps calls in one.
  */
-export class ItemRepository {
+export class ItemRepository implements CaptionIndex {
   private readonly s: Record<string, Statement>;
+  /**
+   * Caption statistics the keyword planner reads on every query, kept until captions change:
+   * count(*) walks the whole table, and a word's match count walks its matches.
+   */
+  private captionTotal: number | undefined;
+  private readonly matchCounts = new Map<string, number>();
 
   constructor(private readonly db: Database) {
     const p = (sql: string) => db.prepare(sql);
@@ -51,6 +71,9 @@ export class ItemRepository {
       byExternalId: p(`${SELECT_ITEM} WHERE external_id = ?`),
       byHash: p(`${SELECT_ITEM} WHERE content_hash = ?`),
       byIds: p(`${SELECT_ITEM} WHERE id IN ${IN_IDS}`),
+      summaries: p(`SELECT id, external_id, modality, EXISTS (SELECT 1 FROM thumbnails t WHERE t.item_id = items.id),
+                      (SELECT text FROM captions c WHERE c.item_id = items.id ORDER BY c.id LIMIT 1)
+                    FROM items WHERE id IN ${IN_IDS}`),
       insert: p(`INSERT INTO items (external_id, modality, source_path, content_hash, mime, width, height, duration,
                    created_at, updated_at) VALUES (@externalId, @modality, @sourcePath, @contentHash, @mime, @width,
                    @height, @duration, @now, @now)`),
@@ -83,12 +106,13 @@ export class ItemRepository {
       projectedIds: p(`SELECT id FROM items WHERE projected = 1`),
       changedSince: p(`SELECT id FROM items WHERE vector_seq > ?`),
       maxSeq: p(`SELECT coalesce(max(vector_seq), 0) FROM items`),
-      // bm25() cannot run inside an aggregate; MATERIALIZED stops SQLite flattening it into one.
-      keyword: p(`WITH matches AS MATERIALIZED (
-                    SELECT rowid, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ?)
-                  SELECT c.item_id AS id, min(matches.rank) AS rank
-                    FROM matches JOIN captions c ON c.id = matches.rowid
-                   GROUP BY c.item_id ORDER BY rank LIMIT ?`),
+      matchCount: p(`SELECT count(*) FROM (SELECT 1 FROM captions_fts WHERE captions_fts MATCH ? LIMIT ?)`),
+      shortest: p(`SELECT c.item_id AS id FROM captions_fts f JOIN captions c ON c.id = f.rowid
+                     WHERE captions_fts MATCH ? ORDER BY length(c.text), c.id LIMIT ?`),
+      // The LIMIT keeps SQLite from flattening the join into the FTS5 scan, where bm25() cannot run.
+      ranked: p(`SELECT c.item_id AS id
+                   FROM (SELECT rowid, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?) m
+                   JOIN captions c ON c.id = m.rowid ORDER BY m.rank`),
       captionCount: p(`SELECT count(*) FROM captions`),
       thumbnailCount: p(`SELECT count(*) FROM thumbnails`),
       featureCounts: p(`SELECT modality, encoder, dim, count(*) AS count FROM features GROUP BY modality, encoder, dim`),
@@ -124,6 +148,16 @@ export class ItemRepository {
     return out;
   }
 
+  /** Summaries of the items that exist among `ids`, keyed by id. */
+  summaries(ids: readonly number[]): Map<number, ItemSummary> {
+    const out = new Map<number, ItemSummary>();
+    if (ids.length === 0) return out;
+    for (const [id, externalId, modality, thumbnail, caption] of this.s.summaries.raw().all(JSON.stringify(ids)) as [number, string, ItemModality, number, string | null][]) {
+      out.set(id, { id, externalId, modality, caption, hasThumbnail: thumbnail === 1 });
+    }
+    return out;
+  }
+
   insert(fields: ItemFields, now: string): number {
     return Number(this.s.insert.run({ ...fields, now }).lastInsertRowid);
   }
@@ -148,6 +182,7 @@ export class ItemRepository {
 
   delete(id: number): void {
     this.s.delete.run(id);
+    this.captionsChanged();
   }
 
   captions(id: number): Caption[] {
@@ -158,6 +193,7 @@ export class ItemRepository {
   replaceCaptions(id: number, sources: readonly CaptionSource[], captions: readonly Caption[]): void {
     this.s.deleteCaptionsFrom.run(id, JSON.stringify(sources));
     for (const c of captions) this.s.addCaption.run(id, c.text, c.source);
+    this.captionsChanged();
   }
 
   features(id: number): StoredFeature[] {
@@ -223,9 +259,27 @@ export class ItemRepository {
     return this.s.projectedIds.pluck().all() as number[];
   }
 
-  /** Items whose captions match an FTS5 query, best (lowest bm25) first. */
-  keywordMatches(query: string, limit: number): { id: number; rank: number }[] {
-    return this.s.keyword.all(query, limit) as { id: number; rank: number }[];
+  captionCount(): number {
+    return (this.captionTotal ??= this.s.captionCount.pluck().get() as number);
+  }
+
+  matchCount(query: string, cap: number): number {
+    const key = `${cap} ${query}`;
+    let n = this.matchCounts.get(key);
+    if (n === undefined) {
+      if (this.matchCounts.size >= MAX_CACHED_COUNTS) this.matchCounts.clear();
+      n = this.s.matchCount.pluck().get(query, cap) as number;
+      this.matchCounts.set(key, n);
+    }
+    return n;
+  }
+
+  shortest(query: string, limit: number): { id: number }[] {
+    return this.s.shortest.all(query, limit) as { id: number }[];
+  }
+
+  ranked(query: string, limit: number): { id: number }[] {
+    return this.s.ranked.all(query, limit) as { id: number }[];
   }
 
   counts(): Pick<StoreStats, 'captions' | 'thumbnails' | 'features'> {
@@ -243,6 +297,12 @@ export class ItemRepository {
 
   changedSince(seq: number): number[] {
     return this.s.changedSince.pluck().all(seq) as number[];
+  }
+
+  /** Every caption write and item delete comes through here, so the statistics never go stale. */
+  private captionsChanged(): void {
+    this.captionTotal = undefined;
+    this.matchCounts.clear();
   }
 
   private record(row: ItemRow | undefined): ItemRecord | undefined {

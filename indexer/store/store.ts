@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { HnswIndex, SerialQueue, type VectorIndex } from '../vector/index.ts';
 import { openDatabase } from './db.ts';
-import { ftsQuery } from './fts.ts';
+import { planKeywordSearch, queryWords, type KeywordMode } from './fts.ts';
 import { fingerprint, loadRecorded } from './index-file.ts';
 import { ItemWriter, type WriteOutcome } from './item-writes.ts';
-import { ItemRepository } from './items.ts';
+import { ItemRepository, type ItemSummary } from './items.ts';
 import { JobRepository } from './jobs.ts';
 import { lockDirectory } from './lock.ts';
 import { MetaRepository } from './meta.ts';
@@ -39,6 +39,11 @@ import { checkNewItem, checkPatch } from './validate.ts';
 export const DATABASE_FILE = 'collection.sqlite';
 export const INDEX_FILE = 'vectors.hnsw';
 const LOCK_FILE = 'LOCK';
+
+export interface KeywordOptions extends SearchOptions {
+  /** Which matches count (fts.ts); default 'fill'. */
+  mode?: KeywordMode;
+}
 
 /**
  * Opens the collection in `dir` (creating it), and makes the vector index agree with the
@@ -197,29 +202,7 @@ export class CollectionStore {
    * // [{ id: 9, score: 0.81, item: { externalId: 'rain.wav', ... } }, ...]
    */
   async search(vector: Float32Array, k: number, options: SearchOptions = {}): Promise<SearchHit[]> {
-    this.checkOpen();
-    const { modalities, filter } = options;
-    if (modalities !== undefined) {
-      const bad = modalities.find((m) => !itemModalities.includes(m));
-      if (bad !== undefined || modalities.length === 0) {
-        throw new RosettaError('INVALID_ARGUMENT', `modalities must be a non-empty subset of ${itemModalities.join(', ')}`);
-      }
-    }
-    const allowed = modalities && modalities.length < itemModalities.length ? new Set(modalities) : undefined;
-    const keep =
-      allowed || filter
-        ? (id: number) => (!allowed || allowed.has(this.modalityOf.get(id)!)) && (!filter || filter(id))
-        : undefined;
-    if (!Number.isInteger(k) || k < 1) throw new RosettaError('INVALID_ARGUMENT', `k ${String(k)} must be a positive integer`);
-    // HNSW widens its search until it finds k hits; never ask for more than can exist.
-    const reachable = allowed ? [...allowed].reduce((sum, m) => sum + this.modalityCounts[m], 0) : k;
-    if (reachable === 0) {
-      if (vector?.length !== this.projector.dim) {
-        throw new RosettaError('DIMENSION_MISMATCH', `query has ${vector?.length} dimensions but the space has ${this.projector.dim}`);
-      }
-      return [];
-    }
-    const hits = await this.index.search(vector, Math.min(k, reachable), keep);
+    const hits = await this.nearest(vector, k, options);
     const records = this.items.getMany(hits.map((h) => h.id));
     // A delete can commit between the index search and this read; drop what it removed.
     return hits.flatMap((h) => {
@@ -229,22 +212,82 @@ export class CollectionStore {
   }
 
   /**
-   * Items whose captions match the words of `text` (FTS5, bm25), best first.
+   * search without the item records (ids and cosine scores), for callers that read what they
+   * show for the final page only (getSummaries).
+   */
+  async nearest(vector: Float32Array, k: number, options: SearchOptions = {}): Promise<{ id: number; score: number }[]> {
+    this.checkOpen();
+    const keep = this.keeper(options);
+    if (!Number.isInteger(k) || k < 1) throw new RosettaError('INVALID_ARGUMENT', `k ${String(k)} must be a positive integer`);
+    // HNSW widens its search until it finds k hits; never ask for more than can exist.
+    const allowed = options.modalities;
+    const reachable = allowed && allowed.length < itemModalities.length ? [...new Set(allowed)].reduce((sum, m) => sum + this.modalityCounts[m], 0) : k;
+    if (reachable === 0) {
+      if (vector?.length !== this.projector.dim) {
+        throw new RosettaError('DIMENSION_MISMATCH', `query has ${vector?.length} dimensions but the space has ${this.projector.dim}`);
+      }
+      return [];
+    }
+    return this.index.search(vector, Math.min(k, reachable), keep);
+  }
+
+  /** SearchOptions as one predicate on item ids; undefined when they keep everything. Checks them. */
+  private keeper({ modalities, filter }: SearchOptions): ((id: number) => boolean) | undefined {
+    if (modalities !== undefined) {
+      const bad = modalities.find((m) => !itemModalities.includes(m));
+      if (bad !== undefined || modalities.length === 0) {
+        throw new RosettaError('INVALID_ARGUMENT', `modalities must be a non-empty subset of ${itemModalities.join(', ')}`);
+      }
+    }
+    const allowed = modalities && modalities.length < itemModalities.length ? new Set(modalities) : undefined;
+    return allowed || filter ? (id: number) => (!allowed || allowed.has(this.modalityOf.get(id)!)) && (!filter || filter(id)) : undefined;
+  }
+
+  /**
+   * Items whose captions match the words of `text`, best first: those whose captions hold
+   * every word, then those holding some of its words that are not common in the collection
+   * (planKeywordSearch, mode 'fill').
    *
    * @example
-   * store.keywordSearch('red bird', 5); // [{ id: 3, score: 2.1, item }]
+   * store.keywordSearch('red bird', 5); // [{ id: 3, score: 2, item }, { id: 9, score: 1, item }]
    */
   keywordSearch(text: string, limit = 20): KeywordHit[] {
-    this.checkOpen();
-    checkLimit(limit, 'limit');
-    const query = typeof text === 'string' ? ftsQuery(text) : undefined;
-    if (!query) throw new RosettaError('EMPTY_INPUT', 'keyword query has no words to search for');
-    const rows = this.items.keywordMatches(query, limit);
+    const rows = this.keywordIds(text, limit);
     const records = this.items.getMany(rows.map((r) => r.id));
     return rows.flatMap((r) => {
       const item = records.get(r.id);
-      return item ? [{ id: r.id, score: -r.rank, item }] : [];
+      return item ? [{ id: r.id, score: r.score, item }] : [];
     });
+  }
+
+  /**
+   * keywordSearch without the item records, for callers that fuse lists and read records for
+   * the final page only. The options keep what they admit of the `limit` best matches in the
+   * whole collection, so a filtered list may be shorter: a keyword hit earns its place in the
+   * fused ranking by being among the best matches for the words, not the best of one medium.
+   *
+   * @example
+   * store.keywordIds('red bird', 20, { modalities: ['image'] }); // [{ id: 3, score: 2 }, { id: 9, score: 1 }]
+   */
+  keywordIds(text: string, limit = 20, options: KeywordOptions = {}): { id: number; score: number }[] {
+    this.checkOpen();
+    checkLimit(limit, 'limit');
+    if (typeof text !== 'string' || queryWords(text).length === 0) throw new RosettaError('EMPTY_INPUT', 'keyword query has no words to search for');
+    const keep = this.keeper(options);
+    const hits = planKeywordSearch(this.items, text, limit, options.mode);
+    return keep ? hits.filter((h) => keep(h.id)) : hits;
+  }
+
+  /**
+   * What a search result shows of the items that exist among `ids` (deleted ones are left
+   * out), keyed by id: one query, about half the work of reading whole records.
+   *
+   * @example
+   * store.getSummaries([3]); // Map { 3 => { id: 3, externalId: 'cats/1.jpg', modality: 'image', caption: 'a cat', hasThumbnail: true } }
+   */
+  getSummaries(ids: readonly number[]): Map<number, ItemSummary> {
+    this.checkOpen();
+    return this.items.summaries(ids);
   }
 
   /**

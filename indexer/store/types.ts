@@ -119,7 +119,7 @@ export interface SearchHit {
 
 export interface KeywordHit {
   id: number;
-  /** FTS5 bm25, sign flipped so that higher is better. */
+  /** Higher is better; the list's order, counted down from its length (see store.keywordSearch). */
   score: number;
   item: ItemRecord;
 }

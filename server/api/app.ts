@@ -3,7 +3,7 @@
  * state of its own; the engine (which owns the collection) comes from `engine()`, which throws
  * NOT_READY until it is loaded, so the routes answer 503 rather than wait while it starts.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
@@ -40,20 +40,32 @@ export function createApp(options: AppOptions): express.Express {
   const { engine, metrics, maxBodyBytes } = options;
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on JSON: search is a POST (never revalidated), and hashing every body costs CPU on
+  // the hot path. Thumbnails set their own; files and the web UI get theirs from `send`.
+  app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  const requestId = (req: Request, res: Response): string => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', id);
+    return id;
+  };
+  if (options.logger.isLevelEnabled('fatal')) {
+    app.use(
+      pinoHttp({
+        logger: options.logger,
+        genReqId: requestId,
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      }),
+    );
+  } else {
+    // A silent logger: pino-http would build a child logger per request only to drop its lines.
+    app.use((req, res, next) => {
+      req.id = requestId(req, res);
+      next();
+    });
+  }
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -155,7 +167,9 @@ export function createApp(options: AppOptions): express.Express {
 
   app.get('/api/items/:id/thumbnail', route('items.thumbnail'), (req, res) => {
     const data = engine().thumbnail(itemId(req));
-    res.type('image/webp').set('Cache-Control', 'private, max-age=3600').send(data);
+    // A thumbnail changes only with its item: the hash lets a browser revalidate (304) after max-age.
+    const tag = `"${createHash('sha1').update(data).digest('base64url')}"`;
+    res.type('image/webp').set({ 'Cache-Control': 'private, max-age=3600', ETag: tag }).send(data);
   });
 
   app.all('/api/{*rest}', route('unmatched'), (req) => {

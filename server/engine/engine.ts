@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CollectionStore, ItemModality, ItemRecord, Projector, SearchHit } from '../../indexer/store/index.ts';
+import type { CollectionStore, Projector } from '../../indexer/store/index.ts';
 import { ingestFile, type IndexEncoders } from '../../indexer/job/index.ts';
 import { createEncoder, type EncoderSettings } from '../../models/encoders/index.ts';
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
@@ -16,10 +16,10 @@ import { SpaceProjector } from '../../models/space/index.ts';
 import { identityKey, type Encoder, type MediaInput, type Modality, type SparseRow } from '../../models/types.ts';
 import type { QueryType, SearchRequest, SearchResponse } from '../api/schemas.ts';
 import { combineQuery, type WeightedVector } from './combine.ts';
-import { FUSION_WINDOW, fuseRankings } from './fusion.ts';
+import { FUSION_WINDOW, fuseRankings, primaryDepth } from './fusion.ts';
 import { openCollection } from './open.ts';
 import { readTuning, type Tuning } from './tuning.ts';
-import { itemView, searchResult, type ItemView } from './views.ts';
+import { contentUrl, itemView, thumbnailUrl, type ItemView } from './views.ts';
 
 /**
  * What the engine needs of a space: the store's Projector (items into the space) plus query
@@ -135,27 +135,30 @@ export class QueryEngine {
       // From this check to the index search nothing awaits, so the two cannot disagree.
     } while (projector.version !== this.store.space.version);
     const exclude = type === 'item' ? this.store.getItem(query.itemId!).id : undefined;
-    // Below the fused window the vector list goes on alone; the window's keyword hits may stand in
-    // for up to FUSION_WINDOW of its items, so it reaches that much deeper than the page.
-    const vectorDepth = hybrid ? Math.max(depth, FUSION_WINDOW) + FUSION_WINDOW : depth;
-    let vectorHits: SearchHit[] = [];
+    let vectorHits: { id: number; score: number }[] = [];
     if (vector) {
-      vectorHits = await this.store.search(vector, vectorDepth + (exclude === undefined ? 0 : 1), options);
+      // Hybrid: the vector list is fused and continued (fusion.ts); an item's own id is dropped.
+      const reach = (hybrid ? primaryDepth(depth) : depth) + (exclude === undefined ? 0 : 1);
+      vectorHits = await this.store.nearest(vector, reach, options);
       if (exclude !== undefined) vectorHits = vectorHits.filter((h) => h.id !== exclude);
     }
-
-    let ranked: { item: ItemRecord; score: number }[];
+    let ranked = vectorHits;
     if (hybrid) {
       // Without a vector (words the space never saw) the keyword list is the one that goes on.
-      const keywordHits = this.keywordHits(query.text!, vector ? FUSION_WINDOW : Math.max(depth, FUSION_WINDOW), query.modalities, filter);
-      const records = new Map<number, ItemRecord>([...vectorHits, ...keywordHits].map((h) => [h.id, h.item]));
+      const keywordHits = this.keywordHits(query.text!, vector ? FUSION_WINDOW : Math.max(depth, FUSION_WINDOW), { ...options, mode: vector ? 'strict' : 'exhaustive' });
       const [primary, secondary] = vector ? [vectorHits, keywordHits] : [keywordHits, []];
-      ranked = fuseRankings(primary.map((h) => h.id), secondary.map((h) => h.id)).map((f) => ({ item: records.get(f.id)!, score: f.score }));
-    } else {
-      ranked = vectorHits;
+      ranked = fuseRankings(primary.map((h) => h.id), secondary.map((h) => h.id));
     }
+    // What the page shows is read for the page only: the lists above need nothing but ids.
+    const page = ranked.slice(offset, depth);
+    const shown = this.store.getSummaries(page.map((h) => h.id));
     return {
-      results: ranked.slice(offset, depth).map((h) => searchResult(h.item, h.score)),
+      // views.searchResult's fields, from a summary. An item deleted since the index was
+      // searched is gone from the store: it drops out.
+      results: page.flatMap((h) => {
+        const s = shown.get(h.id);
+        return s ? [{ id: s.id, externalId: s.externalId, modality: s.modality, score: h.score, caption: s.caption, thumbnailUrl: thumbnailUrl(s), contentUrl: contentUrl(s.id) }] : [];
+      }),
       took_ms: Math.round((performance.now() - started) * 100) / 100,
       queryType: type,
       hybrid,
@@ -221,15 +224,13 @@ export class QueryEngine {
     return projector.embedQuery(modality, row as Float32Array);
   }
 
-  private keywordHits(text: string, limit: number, modalities: readonly ItemModality[] | undefined, filter: ((id: number) => boolean) | undefined) {
-    let hits;
+  private keywordHits(text: string, limit: number, options: Parameters<CollectionStore['keywordIds']>[2]): { id: number; score: number }[] {
     try {
-      hits = this.store.keywordSearch(text, limit);
+      return this.store.keywordIds(text, limit, options);
     } catch (err) {
       if (isRosettaError(err, 'EMPTY_INPUT')) return [];
       throw err;
     }
-    return hits.filter((h) => (!modalities || modalities.includes(h.item.modality)) && (!filter || filter(h.id)));
   }
 
   /** The request's filter as a predicate on item ids, memoised per query (HNSW may ask twice). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuseRankings, reciprocalRankFusion, RRF_C } from './fusion.ts';
+import { fuseRankings, primaryDepth, reciprocalRankFusion, RRF_C } from './fusion.ts';
 
 describe('reciprocalRankFusion', () => {
   it('sums 1/(c + rank) over the lists, best first, ties by id', () => {
@@ -34,10 +34,23 @@ describe('fuseRankings', () => {
     const primary = Array.from({ length: 200 }, (_, i) => (i * 37) % 211);
     const secondary = [primary[150], 999, primary[2], primary[25], 998, primary[90]];
     const deep = fuseRankings(primary, secondary, 20).map((f) => f.id);
-    for (const depth of [20, 30, 40, 75, 130]) {
-      // A page ending at `depth` needs the primary list `depth` + window deep.
-      const shallow = fuseRankings(primary.slice(0, depth + 20), secondary, 20).map((f) => f.id);
+    for (const depth of [1, 10, 20, 21, 30, 40, 75, 130]) {
+      const shallow = fuseRankings(primary.slice(0, primaryDepth(depth, 20)), secondary, 20).map((f) => f.id);
       expect(shallow.slice(0, depth)).toEqual(deep.slice(0, depth));
+    }
+  });
+
+  it('needs the primary list only as deep as the page, or the window when the page is shallower', () => {
+    expect([1, 20, 21, 40].map((d) => primaryDepth(d, 20))).toEqual([20, 20, 21, 40]);
+    const primary = Array.from({ length: 100 }, (_, i) => i);
+    // Secondary ids all new (the head grows by 20), or all from just below the window (the
+    // primary list continues past the ids the head took).
+    for (const secondary of [Array.from({ length: 20 }, (_, i) => 1000 + i), primary.slice(20, 40), [...primary.slice(25, 35), 1000, 1001]]) {
+      const deep = fuseRankings(primary, secondary, 20).map((f) => f.id);
+      for (const depth of [1, 20, 21, 39, 40, 41, 60, 61, 80]) {
+        const shallow = fuseRankings(primary.slice(0, primaryDepth(depth, 20)), secondary, 20).map((f) => f.id);
+        expect(shallow.slice(0, depth)).toEqual(deep.slice(0, depth));
+      }
     }
   });
 });

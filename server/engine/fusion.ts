@@ -38,3 +38,17 @@ export function fuseRankings(primary: readonly number[], secondary: readonly num
   const tail = primary.flatMap((id, rank) => (rank >= window && !fused.has(id) ? [{ id, score: 1 / (c + rank + 1) }] : []));
   return [...head, ...tail];
 }
+
+/**
+ * How deep the primary list must reach for fuseRankings to rank a page ending at `depth` as
+ * the whole list would: max(depth, window). The head holds the primary window plus the s
+ * secondary ids outside it; below it the primary list goes on without the (at most s) ids the
+ * head took already, so `depth` results need window + (depth - window - s) + s primary ids.
+ *
+ * @example
+ * primaryDepth(20); // 20
+ * primaryDepth(45); // 45
+ */
+export function primaryDepth(depth: number, window = FUSION_WINDOW): number {
+  return Math.max(depth, window);
+}

@@ -2,13 +2,18 @@
 //   1. a 100,000-item collection (93 % images, 7 % audio, 60 % captioned), generated once from
 //      the demo's real features and captions (see api/collection.ts) through store.addItem,
 //      and cached under test/artifacts/bench-api-<N/1000>k/; build time reported.
-//   2. the real server (startServer, logging off) and autocannon in a child process, each run
-//      after a short warm-up: text queries with 16 connections, the same texts vector-only
+//   2. the real server (startServer, logging off) and a load generator in a child process (see
+//      api/load-child.ts), each run after a short warm-up: text queries with 16 connections in a
+//      closed loop (the most the server answers), then offered at 500 req/s over 16 connections
+//      in an open loop (paced: the goal's reading), at half that rate, and through autocannon's
+//      overallRate (which sends each second's share in a burst); the same texts vector-only
 //      (hybrid: false: what keyword matching costs), image and sketch queries (demo PNGs,
 //      line-art sketches as data URLs) with 4; then text with info-level request logs written
 //      to a file and text with logs off again, back to back, for what logging costs.
 //   3. where a text query's time goes, phase by phase (api/phases.ts).
-// Goals on the 2-core dev machine (issue 5): text p50 <= 10 ms, p99 <= 50 ms, >= 500 req/s.
+// Goals on the 2-core dev machine (issue 5): text p50 <= 10 ms, p99 <= 50 ms, >= 500 req/s with
+// 16 connections, read as: 500 req/s offered over 16 connections, answered at that rate within
+// those latencies (the open-loop run); the closed loop's rate is the most the server sustains.
 // Results: a markdown table on stdout, and test/artifacts/bench-api.json (bench-api-<N>.json
 // for other sizes or partial runs).
 // BENCH_ONLY=text|vector|image|sketch|logging|phases runs one part after the build;
@@ -41,6 +46,8 @@ const TEXT_QUERIES = 300;
 const MEDIA_QUERIES = 64;
 const SEED = 5;
 const GOAL = { p50: 10, p99: 50, rps: 500 };
+const TEXT_CLOSED = 'text (hybrid), closed loop';
+const TEXT_OPEN = `text (hybrid), open loop: ${GOAL.rps} req/s offered, paced`;
 const only = process.env.BENCH_ONLY;
 const runs = (part: string) => !only || only === part;
 
@@ -74,12 +81,14 @@ async function check(url: string, bodies: Record<string, string>): Promise<void>
 function table(rows: Row[]): string[] {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   const out = [
-    '| query | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req | non-2xx | errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| query | connections | offered req/s | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req | non-2xx | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const { name, load: l } of rows) {
     const p = l.latencyMs.percentiles;
-    out.push(`| ${name} | ${l.connections} | ${l.requests} | ${f(l.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(l.latencyMs.max)} | ${l.serverCpuMs.toFixed(2)} | ${l.non2xx} | ${l.errors + l.timeouts} |`);
+    out.push(
+      `| ${name} | ${l.connections} | ${l.offered ? l.offered.rate : 'closed loop'} | ${l.requests} | ${f(l.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(l.latencyMs.max)} | ${l.serverCpuMs.toFixed(2)} | ${l.non2xx} | ${l.errors + l.timeouts} |`,
+    );
   }
   return out;
 }
@@ -113,9 +122,9 @@ async function main(): Promise<void> {
   };
   const rows: Row[] = [];
   /** A warm-up (JIT, SQLite's page cache, connections), then the measured run. */
-  const measure = async (url: string, name: string, kind: keyof typeof bodies, connections: number) => {
-    await runLoad({ url, bodies: bodies[kind], connections, seconds: WARMUP_SECONDS });
-    rows.push({ name, load: await runLoad({ url, bodies: bodies[kind], connections, seconds: SECONDS }) });
+  const measure = async (url: string, name: string, kind: keyof typeof bodies, connections: number, rates: { rate?: number; burstRate?: number } = {}) => {
+    await runLoad({ url, bodies: bodies[kind], connections, seconds: WARMUP_SECONDS, ...rates });
+    rows.push({ name, load: await runLoad({ url, bodies: bodies[kind], connections, seconds: SECONDS, ...rates }) });
   };
 
   const { server, openSeconds } = await serve(dataDir, pino({ level: 'silent' }));
@@ -124,7 +133,13 @@ async function main(): Promise<void> {
   try {
     log(`server ready in ${openSeconds.toFixed(1)} s (collection opened, encoders loaded) at ${server.url}`);
     await check(server.url, { text: bodies.text[0], image: bodies.image[0], sketch: bodies.sketch[0] });
-    if (runs('text')) await measure(server.url, 'text (hybrid)', 'text', 16);
+    if (runs('text')) {
+      await measure(server.url, TEXT_CLOSED, 'text', 16);
+      await measure(server.url, TEXT_OPEN, 'text', 16, { rate: GOAL.rps });
+      // Half the goal's rate: how the latencies look while the server keeps up.
+      await measure(server.url, `text (hybrid), open loop: ${GOAL.rps / 2} req/s offered, paced`, 'text', 16, { rate: GOAL.rps / 2 });
+      await measure(server.url, `text (hybrid), autocannon overallRate ${GOAL.rps} (a burst each second)`, 'text', 16, { burstRate: GOAL.rps });
+    }
     if (runs('vector')) await measure(server.url, `text, vector only (hybrid: false; ${bodies.vector.length} of the texts)`, 'vector', 16);
     if (runs('image')) await measure(server.url, 'image', 'image', 4);
     if (runs('sketch')) await measure(server.url, 'sketch', 'sketch', 4);
@@ -172,14 +187,18 @@ async function main(): Promise<void> {
 
   log('');
   for (const line of table(rows)) log(line);
-  const hybrid = rows.find((r) => r.name === 'text (hybrid)')?.load;
-  if (hybrid) {
-    const p = hybrid.latencyMs.percentiles;
+  const closed = rows.find((r) => r.name === TEXT_CLOSED)?.load;
+  const open = rows.find((r) => r.name === TEXT_OPEN)?.load;
+  if (closed && open) {
+    const p = open.latencyMs.percentiles;
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    // The open loop offered GOAL.rps for SECONDS; it kept up if it answered them all at that pace (1 % slack for the last answers).
+    const keptUp = open.requests === Math.round(SECONDS * GOAL.rps) && open.non2xx + open.errors === 0 && open.requestsPerSecond >= 0.99 * GOAL.rps;
     log('');
     log(
-      `text goal: p50 ${p.p50.toFixed(1)} ms <= ${GOAL.p50} ${verdict(p.p50 <= GOAL.p50)}; p99 ${p.p99.toFixed(1)} ms <= ${GOAL.p99} ${verdict(p.p99 <= GOAL.p99)}; ` +
-        `${hybrid.requestsPerSecond.toFixed(0)} req/s >= ${GOAL.rps} ${verdict(hybrid.requestsPerSecond >= GOAL.rps)}`,
+      `text goal at ${GOAL.rps} req/s offered over 16 connections: p50 ${p.p50.toFixed(1)} ms <= ${GOAL.p50} ${verdict(p.p50 <= GOAL.p50)}; p99 ${p.p99.toFixed(1)} ms <= ${GOAL.p99} ${verdict(p.p99 <= GOAL.p99)}; ` +
+        `answered ${open.requests} of ${Math.round(SECONDS * GOAL.rps)} at ${open.requestsPerSecond.toFixed(0)} req/s ${verdict(keptUp)}; ` +
+        `closed loop (16 connections) sustains ${closed.requestsPerSecond.toFixed(0)} req/s >= ${GOAL.rps} ${verdict(closed.requestsPerSecond >= GOAL.rps)}`,
     );
   }
   const withLogs = rows.find((r) => r.name.startsWith('text, info'))?.load;

@@ -19,6 +19,8 @@ declare module 'autocannon' {
     duration?: number;
     timeout?: number;
     requests?: RequestSpec[];
+    /** Requests per second over all connections, each connection holding its share per second. */
+    overallRate?: number;
   }
   /** hdr-histogram-percentiles-obj: min, max, average, stddev, p2_5 ... p99_999. */
   export type Histogram = Record<string, number>;

@@ -12,6 +12,10 @@ export interface LoadJob {
   bodies: string[];
   connections: number;
   seconds: number;
+  /** Open loop: requests per second, each sent when due (paced), whatever came back. */
+  rate?: number;
+  /** autocannon's overallRate: each second's requests go out as a burst (see load-child.ts). */
+  burstRate?: number;
 }
 
 export type LoadMessage =
@@ -23,6 +27,8 @@ export const PERCENTILES = [1, 10, 25, 50, 75, 90, 95, 99, 99.9] as const;
 
 export interface LoadSummary {
   connections: number;
+  /** Requests per second offered (open loop, or autocannon's overallRate); absent for a closed loop. */
+  offered?: { rate: number; paced: boolean };
   /** This process's CPU time (the server's, all threads) per answered request. */
   serverCpuMs: number;
   seconds: number;
@@ -57,6 +63,7 @@ export async function runLoad(job: LoadJob): Promise<LoadSummary> {
   const sum = ms.reduce((a, b) => a + b, 0);
   return {
     connections: job.connections,
+    ...(job.rate ? { offered: { rate: job.rate, paced: true } } : job.burstRate ? { offered: { rate: job.burstRate, paced: false } } : {}),
     // The load generator's CPU is the child's own; this is the server's, plus the IPC of the result.
     serverCpuMs: (used.user + used.system) / 1000 / Math.max(1, ms.length),
     seconds: message.seconds,

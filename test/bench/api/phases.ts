@@ -5,17 +5,14 @@
  * store's index and repository are reached through their private fields: this is a
  * diagnostic, and it breaks loudly if they are renamed).
  */
-import type { ItemRecord, SearchHit } from '../../../indexer/store/index.ts';
-// Not on the store's public surface; the diagnostic repeats the store's own query building.
-import { ftsQuery } from '../../../indexer/store/fts.ts';
+// Not on the store's public surface; the diagnostic repeats the store's own keyword planning.
+import { planKeywordSearch, type CaptionIndex } from '../../../indexer/store/fts.ts';
 import { createEncoder, type EncoderSettings } from '../../../models/encoders/index.ts';
 import type { SparseRow } from '../../../models/types.ts';
 import { searchRequestSchema } from '../../../server/api/schemas.ts';
-import { reciprocalRankFusion, searchResult, type QueryEngine } from '../../../server/engine/index.ts';
+import { FUSION_WINDOW, fuseRankings, primaryDepth } from '../../../server/engine/fusion.ts';
+import type { QueryEngine } from '../../../server/engine/index.ts';
 import { median, percentile } from '../timing.ts';
-
-/** Must match the engine's keyword depth (engine.ts MIN_KEYWORD_DEPTH). */
-const KEYWORD_DEPTH = 50;
 
 export interface PhaseTimes {
   queries: number;
@@ -29,7 +26,7 @@ export interface PhaseTimes {
 
 interface StoreInternals {
   index: { search(v: Float32Array, k: number): Promise<{ id: number; score: number }[]> };
-  items: { getMany(ids: number[]): Map<number, ItemRecord>; keywordMatches(q: string, limit: number): { id: number; rank: number }[] };
+  items: CaptionIndex & { summaries(ids: number[]): Map<number, { id: number; caption: string | null; hasThumbnail: boolean }> };
 }
 
 /**
@@ -41,7 +38,7 @@ export async function textPhases(engine: QueryEngine, settings: EncoderSettings,
   const text = await createEncoder('text', settings);
   const store = engine.store;
   const internals = store as unknown as StoreInternals;
-  if (typeof internals.index?.search !== 'function' || typeof internals.items?.keywordMatches !== 'function') {
+  if (typeof internals.index?.search !== 'function' || typeof internals.items?.shortest !== 'function' || typeof internals.items?.summaries !== 'function') {
     throw new Error('CollectionStore internals changed: update test/bench/api/phases.ts');
   }
   const times: Record<string, number[]> = {};
@@ -69,17 +66,12 @@ export async function textPhases(engine: QueryEngine, settings: EncoderSettings,
         } catch {
           // Words the space never saw: the engine goes keyword-only.
         }
-        const ann = vector ? await time('HNSW search (k=20)', () => internals.index.search(vector, request.k)) : [];
-        const vectorRecords = await time('item records, vector hits', () => internals.items.getMany(ann.map((h) => h.id)));
-        const fts = ftsQuery(q);
-        const matches = fts ? await time('FTS5 match + bm25 (limit 50)', () => internals.items.keywordMatches(fts, KEYWORD_DEPTH)) : [];
-        const keywordRecords = await time('item records, keyword hits', () => internals.items.getMany(matches.map((m) => m.id)));
-        const vectorHits: SearchHit[] = ann.map((h) => ({ ...h, item: vectorRecords.get(h.id)! }));
-        const fused = await time('RRF', () => reciprocalRankFusion([vectorHits.map((h) => h.id), matches.map((m) => m.id)]));
-        await time('results + JSON.stringify', () => {
-          const results = fused.slice(0, request.k).map((f) => searchResult(vectorRecords.get(f.id) ?? keywordRecords.get(f.id)!, f.score));
-          return JSON.stringify({ results });
-        });
+        const k = request.k ?? 20;
+        const ann = vector ? await time(`HNSW search (k=${primaryDepth(k)})`, () => internals.index.search(vector, primaryDepth(k))) : [];
+        const keyword = await time('keyword matches (FTS5, strict)', () => planKeywordSearch(internals.items, q, FUSION_WINDOW, vector ? 'strict' : 'exhaustive'));
+        const fused = await time('RRF', () => fuseRankings(ann.map((h) => h.id), keyword.map((h) => h.id)).slice(0, k));
+        const shown = await time('item summaries, the page', () => internals.items.summaries(fused.map((f) => f.id)));
+        await time('results + JSON.stringify', () => JSON.stringify({ results: fused.map((f) => ({ ...shown.get(f.id), score: f.score })) }));
         await time('engine.search (whole)', () => engine.search({ text: q, k: request.k, offset: request.offset, hybrid: request.hybrid }));
         await time('HTTP round trip (1 connection)', async () => {
           const res = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
