@@ -10,5 +10,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 300_000,
+    globalSetup: ['test/global-setup.ts'],
   },
 });
