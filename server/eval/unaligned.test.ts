@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredFeature } from '../../indexer/store/index.ts';
 import { unalignedProjector } from './unaligned.ts';
+import { cosine } from '../../indexer/vector/vector-index.case.ts';
 
 const encoders = {
   image: { key: 'cnn@1', dim: 4 },
@@ -20,17 +21,6 @@ const dense = (modality: StoredFeature['modality'], encoder: string, values: num
   vector: Float32Array.from(values),
 });
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 describe('unalignedProjector', () => {
   const p = unalignedProjector({ dim: 16, encoders, seed: 3 });
