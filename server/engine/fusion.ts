@@ -12,7 +12,9 @@ export const RRF_C = 60;
 export function reciprocalRankFusion(lists: readonly (readonly number[])[], c = RRF_C): { id: number; score: number }[] {
   const scores = new Map<number, number>();
   for (const list of lists) list.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (c + rank + 1)));
-  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+  // Array.prototype.sort is stable: equal scores keep the order of first appearance, so the
+  // list given first wins ties.
+  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
 }
 
 /**
@@ -33,7 +35,10 @@ export const FUSION_WINDOW = 20;
  * fuseRankings([5, 1, 7, 9], [2, 5], 2) // [{ id: 5, score: 1/61 + 1/62 }, { id: 2, ... }, { id: 1, ... }, { id: 7, score: 1/63 }, { id: 9, score: 1/64 }]
  */
 export function fuseRankings(primary: readonly number[], secondary: readonly number[], window = FUSION_WINDOW, c = RRF_C): { id: number; score: number }[] {
-  const head = reciprocalRankFusion([primary.slice(0, window), secondary.slice(0, window)], c);
+  // The secondary (keyword) list goes first so that it wins exact ties: the first vector hit
+  // and the first keyword hit score the same, and a caption holding every query word is the
+  // more specific evidence.
+  const head = reciprocalRankFusion([secondary.slice(0, window), primary.slice(0, window)], c);
   const fused = new Set(head.map((h) => h.id));
   const tail = primary.flatMap((id, rank) => (rank >= window && !fused.has(id) ? [{ id, score: 1 / (c + rank + 1) }] : []));
   return [...head, ...tail];

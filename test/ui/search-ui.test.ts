@@ -153,7 +153,7 @@ describe('the search page', () => {
     expect(await page.locator('#results > li.card.audio').count()).toBe(0);
     const firstPage = await cards(page).count();
     expect(firstPage).toBe(24);
-    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByRole('button', { name: 'Load more', exact: true }).click();
     await statusSays(page, /\d+\+? results? for .* among images/);
     expect(await cards(page).count()).toBeGreaterThan(firstPage);
     await shot(page, 'tabs-load-more');
@@ -177,22 +177,22 @@ describe('the search page', () => {
     expect(request.sketch).toMatch(/^data:image\/png;base64,/);
     await statusSays(page, /\d+\+? results? like your sketch/);
     expect(await cards(page).count()).toBeGreaterThan(0);
-    expect(await page.getByRole('button', { name: 'Undo' }).isEnabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Undo', exact: true }).isEnabled()).toBe(true);
     await shot(page, 'sketch');
 
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
     await statusSays(page, /Type words, drop or paste an image, draw a sketch/);
     expect(await cards(page).count()).toBe(0);
-    await page.getByRole('button', { name: 'Redo' }).click();
+    await page.getByRole('button', { name: 'Redo', exact: true }).click();
     await statusSays(page, /results? like your sketch/);
     expect(await cards(page).count()).toBeGreaterThan(0);
 
-    await page.getByRole('button', { name: 'Eraser' }).click();
-    expect(await page.getByRole('button', { name: 'Eraser' }).getAttribute('aria-pressed')).toBe('true');
-    expect(await page.getByRole('button', { name: 'Pen' }).getAttribute('aria-pressed')).toBe('false');
-    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Eraser', exact: true }).click();
+    expect(await page.getByRole('button', { name: 'Eraser', exact: true }).getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Pen', exact: true }).getAttribute('aria-pressed')).toBe('false');
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
     await statusSays(page, /Type words, drop or paste an image/);
-    expect(await page.getByRole('button', { name: 'Clear' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Clear', exact: true }).isDisabled()).toBe(true);
   });
 
   it('searches with an image chosen in the file picker and finds that image first', async () => {
@@ -283,9 +283,9 @@ describe('the search page', () => {
   it('records from the microphone, converts the clip to WAV in the browser and searches with it', async () => {
     const page = await open();
     await page.getByRole('tab', { name: 'Sound' }).click();
-    await page.getByRole('button', { name: 'Record' }).click();
+    await page.getByRole('button', { name: 'Record', exact: true }).click();
     await page.locator('#audio-status').filter({ hasText: /Recording… \d+ s/ }).waitFor({ timeout: WAIT_MS });
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await statusSays(page, /\d+\+? results? like your sound “recording\.wav”/);
     expect(await cards(page).count()).toBeGreaterThan(0);
     expect(await page.locator('#error').isHidden()).toBe(true);
@@ -306,7 +306,7 @@ describe('the search page', () => {
     expect(new URL(page.url()).searchParams.get('item')).toMatch(/^\d+$/);
     await shot(page, 'more-like-this');
 
-    await page.getByRole('button', { name: 'Clear this query' }).click();
+    await page.getByRole('button', { name: 'Clear this query', exact: true }).click();
     await statusSays(page, /results? for “face”/);
     expect(await chip.isHidden()).toBe(true);
   });
