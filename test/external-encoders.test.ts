@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDecoderPool, decodeAudio, logMelSpectrogram } from '../models/audio/index.ts';
+import { pcm16Wav } from '../indexer/job/testing.ts';
 import {
   describeExternalEncoders,
   fitSamples,
@@ -104,22 +105,7 @@ function writeModels(
 
 /** 16-bit PCM mono WAV, written by hand so the test needs no audio fixture. */
 function wav(samples: Float32Array, sampleRate: number): Buffer {
-  const data = Buffer.alloc(samples.length * 2);
-  samples.forEach((s, i) => data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(s * 32768))), i * 2));
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return pcm16Wav(Int16Array.from(samples, (s) => Math.max(-32768, Math.min(32767, Math.round(s * 32768)))), sampleRate);
 }
 
 const norm = (v: Float32Array) => Math.hypot(...v);

@@ -60,17 +60,15 @@ export async function makeImage(seed: number, side: number, format: 'jpeg' | 'pn
 }
 
 /**
- * A mono 16-bit PCM WAV: a seed-chosen chord with a slow sweep and a little noise.
+ * A mono 16-bit PCM WAV around samples already scaled to 16-bit integers (each caller keeps
+ * its own scaling and clamping, so their bytes stay what they were).
  *
- * @example
- * makeWav(2, 1, 16_000).subarray(0, 4).toString() // 'RIFF'
+ * @example pcm16Wav(new Int16Array([0, 1000, -1000]), 16_000).length // 50
  */
-export function makeWav(seed: number, seconds: number, rate = 16_000): Buffer {
-  const rand = prng(seed * 104729 + 3);
-  const n = Math.round(seconds * rate);
-  const buf = Buffer.alloc(44 + n * 2);
+export function pcm16Wav(samples: Int16Array, rate: number): Buffer {
+  const buf = Buffer.alloc(44 + samples.length * 2);
   buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.writeUInt32LE(36 + samples.length * 2, 4);
   buf.write('WAVE', 8);
   buf.write('fmt ', 12);
   buf.writeUInt32LE(16, 16);
@@ -81,15 +79,29 @@ export function makeWav(seed: number, seconds: number, rate = 16_000): Buffer {
   buf.writeUInt16LE(2, 32);
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36);
-  buf.writeUInt32LE(n * 2, 40);
+  buf.writeUInt32LE(samples.length * 2, 40);
+  samples.forEach((v, i) => buf.writeInt16LE(v, 44 + i * 2));
+  return buf;
+}
+
+/**
+ * A mono 16-bit PCM WAV: a seed-chosen chord with a slow sweep and a little noise.
+ *
+ * @example
+ * makeWav(2, 1, 16_000).subarray(0, 4).toString() // 'RIFF'
+ */
+export function makeWav(seed: number, seconds: number, rate = 16_000): Buffer {
+  const rand = prng(seed * 104729 + 3);
+  const n = Math.round(seconds * rate);
+  const samples = new Int16Array(n);
   const tones = Array.from({ length: 3 }, () => ({ f: 110 + rand() * 1800, a: 0.1 + rand() * 0.2, sweep: (rand() - 0.5) * 200 }));
   for (let i = 0; i < n; i++) {
     const t = i / rate;
     let v = (rand() - 0.5) * 0.02;
     for (const tone of tones) v += tone.a * Math.sin(2 * Math.PI * (tone.f + tone.sweep * t) * t);
-    buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32767))), 44 + i * 2);
+    samples[i] = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
   }
-  return buf;
+  return pcm16Wav(samples, rate);
 }
 
 /** A collection's contents with everything that depends on when it was written left out. */

@@ -1,4 +1,5 @@
 export { openStore, CollectionStore, DATABASE_FILE, INDEX_FILE } from './store.ts';
+export type { ItemSummary } from './items.ts';
 export { migrate, migrations, schemaVersion, type Migration } from './schema.ts';
 export { randomLinearProjector, type RandomProjectorOptions } from './random-projector.ts';
 export {

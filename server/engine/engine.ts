@@ -19,7 +19,7 @@ import { combineQuery, type WeightedVector } from './combine.ts';
 import { FUSION_WINDOW, fuseRankings, primaryDepth } from './fusion.ts';
 import { openCollection } from './open.ts';
 import { readTuning, type Tuning } from './tuning.ts';
-import { contentUrl, itemView, thumbnailUrl, type ItemView } from './views.ts';
+import { itemView, searchResult, type ItemView } from './views.ts';
 
 /**
  * What the engine needs of a space: the store's Projector (items into the space) plus query
@@ -153,11 +153,10 @@ export class QueryEngine {
     const page = ranked.slice(offset, depth);
     const shown = this.store.getSummaries(page.map((h) => h.id));
     return {
-      // views.searchResult's fields, from a summary. An item deleted since the index was
-      // searched is gone from the store: it drops out.
+      // An item deleted since the index was searched is gone from the store: it drops out.
       results: page.flatMap((h) => {
         const s = shown.get(h.id);
-        return s ? [{ id: s.id, externalId: s.externalId, modality: s.modality, score: h.score, caption: s.caption, thumbnailUrl: thumbnailUrl(s), contentUrl: contentUrl(s.id) }] : [];
+        return s ? [searchResult(s, h.score)] : [];
       }),
       took_ms: Math.round((performance.now() - started) * 100) / 100,
       queryType: type,
@@ -171,10 +170,9 @@ export class QueryEngine {
   /** The query's parts, embedded and combined into one unit vector. */
   private async queryVector(query: EngineQuery, type: QueryType, projector: QueryProjector): Promise<Float32Array> {
     if (type === 'item') {
-      const item = this.store.getItem(query.itemId!);
-      const v = projector.project({ modality: item.modality, features: this.store.getFeatures(item.id) });
-      if (!v) throw new RosettaError('NOT_FOUND', `item ${item.id} has no vector in space ${projector.version}, so there is nothing like it to find`);
-      return v;
+      const { id, vector } = this.itemVector(query.itemId!, projector);
+      if (!vector) throw new RosettaError('NOT_FOUND', `item ${id} has no vector in space ${projector.version}, so there is nothing like it to find`);
+      return vector;
     }
     const w = query.weights ?? {};
     const parts: WeightedVector[] = [];
@@ -186,13 +184,18 @@ export class QueryEngine {
       if (input) parts.push({ vector: await this.embedMedia(m, input, projector), weight: w[m] ?? (m === 'image' ? defaults.image : undefined) ?? 1 });
     }
     if (query.itemId !== undefined) {
-      const item = this.store.getItem(query.itemId);
-      const v = projector.project({ modality: item.modality, features: this.store.getFeatures(item.id) });
-      if (v) parts.push({ vector: v, weight: 1 });
+      const { vector } = this.itemVector(query.itemId, projector);
+      if (vector) parts.push({ vector, weight: 1 });
     }
     const negatives = query.negativeText === undefined ? [] : [{ vector: await this.embedText('negativeText', query.negativeText, projector), weight: w.negativeText ?? DEFAULT_NEGATIVE_WEIGHT }];
     if (parts.length === 1 && negatives.length === 0) return parts[0].vector;
     return combineQuery(parts, negatives);
+  }
+
+  /** A stored item's id and its vector in `projector`'s space, from its stored features (null when it has none there). */
+  private itemVector(ref: number | string, projector: QueryProjector): { id: number; vector: Float32Array | null } {
+    const item = this.store.getItem(ref);
+    return { id: item.id, vector: projector.project({ modality: item.modality, features: this.store.getFeatures(item.id) }) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ItemRecord } from '../../indexer/store/index.ts';
+import type { ItemRecord, ItemSummary } from '../../indexer/store/index.ts';
 import type { ItemView, SearchResult } from '../api/schemas.ts';
 
 export type { ItemView };
@@ -12,14 +12,14 @@ export function thumbnailUrl(item: Pick<ItemRecord, 'id' | 'hasThumbnail'>): str
   return item.hasThumbnail ? `/api/items/${item.id}/thumbnail` : null;
 }
 
-/** @example searchResult(record, 0.83) // { id: 7, externalId: 'images/1F98A.png', modality: 'image', score: 0.83, caption: 'fox', ... } */
-export function searchResult(item: ItemRecord, score: number): SearchResult {
+/** @example searchResult(summary, 0.83) // { id: 7, externalId: 'images/1F98A.png', modality: 'image', score: 0.83, caption: 'fox', ... } */
+export function searchResult(item: ItemSummary, score: number): SearchResult {
   return {
     id: item.id,
     externalId: item.externalId,
     modality: item.modality,
     score,
-    caption: item.captions[0]?.text ?? null,
+    caption: item.caption,
     thumbnailUrl: thumbnailUrl(item),
     contentUrl: contentUrl(item.id),
   };

@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcm16Wav } from '../../indexer/job/testing.ts';
 import { itemSchema, type ItemView, type RunningServer } from '../../server/index.ts';
 import {
   buildSmallDemo,
@@ -54,24 +55,8 @@ async function numericId(externalId: string): Promise<number> {
 
 /** A 16-bit mono WAV of a sine tone: new bytes, so never a duplicate of a demo clip. */
 function toneWav(hz: number, seconds = 0.5, rate = 22050): Buffer {
-  const n = Math.round(seconds * rate);
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  const samples = Int16Array.from({ length: Math.round(seconds * rate) }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * hz * i) / rate)));
+  return pcm16Wav(samples, rate);
 }
 
 describe('reading items', () => {

@@ -121,21 +121,25 @@ describe('info', () => {
   });
 });
 
+/** The app's options with no collection behind it: enough for routes that never reach the engine. */
+function enginelessApp(webDir: string): AppOptions {
+  return {
+    engine: () => {
+      throw new RosettaError('NOT_READY', 'no engine in this test');
+    },
+    health: () => ({ status: 'starting' }),
+    info: () => ({ name: 'rosetta', version: '0', maxUploadBytes: 1, credits: [] }),
+    logger: pino({ level: 'silent' }),
+    metrics: new ServerMetrics(),
+    maxBodyBytes: 1000,
+    webDir,
+  };
+}
+
 describe('the OpenAPI document', () => {
   /** Every route the express app registers, as "METHOD /path" in OpenAPI's path syntax. */
   function appRoutes(): string[] {
-    const options: AppOptions = {
-      engine: () => {
-        throw new RosettaError('NOT_READY', 'no engine in this test');
-      },
-      health: () => ({ status: 'starting' }),
-      info: () => ({ name: 'rosetta', version: '0', maxUploadBytes: 1, credits: [] }),
-      logger: pino({ level: 'silent' }),
-      metrics: new ServerMetrics(),
-      maxBodyBytes: 1000,
-      webDir: path.join(root, 'test/api/no-web-ui-here'),
-    };
-    const app = createApp(options) as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
+    const app = createApp(enginelessApp(path.join(root, 'test/api/no-web-ui-here'))) as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
     return app.router.stack
       .flatMap((layer) => (layer.route ? [layer.route] : []))
       // The catch-all 404 and the web UI are not API routes.
@@ -252,17 +256,7 @@ describe('request ids and logs', () => {
 describe('the web UI', () => {
   /** The app alone on a free port, for routes that need no collection. */
   async function bareApp(webDir: string) {
-    const app = createApp({
-      engine: () => {
-        throw new RosettaError('NOT_READY', 'no engine in this test');
-      },
-      health: () => ({ status: 'starting' }),
-      info: () => ({ name: 'rosetta', version: '0', maxUploadBytes: 1, credits: [] }),
-      logger: pino({ level: 'silent' }),
-      metrics: new ServerMetrics(),
-      maxBodyBytes: 1000,
-      webDir,
-    });
+    const app = createApp(enginelessApp(webDir));
     const listener = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import sharp from 'sharp';
 import { loadConfig } from '../../bin/config.ts';
 import { createEncoder, type StagedEncoder, type MediaInput } from '../../models/index.ts';
+import { pcm16Wav } from '../../indexer/job/testing.ts';
 import { median, timeRuns } from './timing.ts';
 
 const IMAGES = 192;
@@ -56,18 +57,13 @@ function makeCaptions(n: number): string[] {
 }
 
 function makeWav(seconds: number, rate: number, seed: number): Buffer {
-  const n = seconds * rate;
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write('RIFF', 0); buf.writeUInt32LE(36 + n * 2, 4); buf.write('WAVE', 8);
-  buf.write('fmt ', 12); buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34);
-  buf.write('data', 36); buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) {
+  const samples = new Int16Array(seconds * rate);
+  for (let i = 0; i < samples.length; i++) {
     const t = i / rate;
     const v = 0.3 * Math.sin(2 * Math.PI * (200 + 50 * seed) * t * (1 + t / 10)) + 0.05 * (Math.random() - 0.5);
-    buf.writeInt16LE(Math.round(v * 32767), 44 + i * 2);
+    samples[i] = Math.round(v * 32767);
   }
-  return buf;
+  return pcm16Wav(samples, rate);
 }
 
 /** One number of the run, as BENCHMARKS.md shows it. */
