@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { RosettaError, isRosettaError } from '../models/errors.ts';
-import { createEncoder, describeEncoders, identityKey, type Device, type Modality } from '../models/index.ts';
+import { createEncoder, describeEncoders, identityKey, readInputFile, type Device, type Modality } from '../models/index.ts';
 import { openCollection } from '../server/index.ts';
 import { listSpaces } from '../models/space/index.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -96,7 +95,7 @@ program
     const encoder = await createEncoder(modality, config());
     try {
       const value = opts[modality]!;
-      const input = modality === 'text' ? value : { name: value, data: await readInput(value) };
+      const input = modality === 'text' ? value : { name: value, data: await readInputFile(value, `--${modality}`) };
       const [row] = await encoder.encode([input as never]);
       const features =
         row instanceof Float32Array
@@ -107,15 +106,6 @@ program
       await encoder.close();
     }
   });
-
-async function readInput(file: string): Promise<Buffer> {
-  try {
-    return await readFile(path.resolve(file));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new RosettaError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_ARGUMENT', `cannot read ${file}: ${code ?? String(err)}`, { cause: err });
-  }
-}
 
 function print(line: string): void {
   process.stdout.write(line + '\n');

@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
 
-  const ready = QueryEngine.open({ settings, dataDir: options.dataDir, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).then(
+  const ready = QueryEngine.open({ settings, dataDir: options.dataDir, searchThreads: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).then(
     async (e) => {
       if (closing) {
         await e.close();

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { RosettaError } from '../../models/errors.ts';
-import type { MediaInput } from '../../models/types.ts';
+import { readInputFile, type MediaInput } from '../../models/index.ts';
 import { checkMedia, MAX_K, QueryEngine, type EngineQuery, type QueryMediaField } from '../../server/index.ts';
 import type { CliContext } from './context.ts';
 
@@ -79,15 +78,7 @@ async function buildQuery(flags: SearchFlags): Promise<EngineQuery> {
 }
 
 async function readMedia(field: QueryMediaField, file: string): Promise<MediaInput> {
-  try {
-    return checkMedia(field, { name: file, data: await readFile(path.resolve(file)) });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && code.startsWith('E')) {
-      throw new RosettaError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_ARGUMENT', `--${field} ${file}: cannot read it (${code})`, { cause: err });
-    }
-    throw err;
-  }
+  return checkMedia(field, { name: file, data: await readInputFile(file, `--${field}`) });
 }
 
 function integer(value: string): number {

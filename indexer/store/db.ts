@@ -3,6 +3,13 @@ import { RosettaError } from '../../models/errors.ts';
 import { migrate } from './schema.ts';
 
 /**
+ * SQLite's page cache per connection, in KiB. The default (2 MiB) holds little of a large
+ * collection's caption index, so every keyword query re-read its pages from the OS: on the
+ * 100,000-item bench collection 64 MiB took page summaries from 0.24 to 0.16 ms.
+ */
+export const PAGE_CACHE_KIB = 64 * 1024;
+
+/**
  * Opens (or creates) the collection database with the settings the store relies on:
  * WAL so readers never block the writer, foreign keys for the cascades, and the schema
  * migrated to the latest version.
@@ -23,6 +30,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     migrate(db);
     return db;
   } catch (err) {

@@ -299,8 +299,11 @@ export class ItemRepository implements CaptionIndex {
     return this.s.changedSince.pluck().all(seq) as number[];
   }
 
-  /** Every caption write and item delete comes through here, so the statistics never go stale. */
-  private captionsChanged(): void {
+  /**
+   * Every caption write and item delete comes through here, so the statistics never go stale;
+   * a reader on another connection calls it when that connection saw a commit.
+   */
+  captionsChanged(): void {
     this.captionTotal = undefined;
     this.matchCounts.clear();
   }

@@ -7,6 +7,7 @@ import { openDatabase } from './db.ts';
 import { planKeywordSearch, queryWords, type KeywordMode } from './fts.ts';
 import { fingerprint, loadRecorded } from './index-file.ts';
 import { ItemWriter, type WriteOutcome } from './item-writes.ts';
+import { CaptionReader } from './caption-reader.ts';
 import { ItemRepository, type ItemSummary } from './items.ts';
 import { JobRepository } from './jobs.ts';
 import { lockDirectory } from './lock.ts';
@@ -59,12 +60,14 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Col
   mkdirSync(dir, { recursive: true });
   const release = lockDirectory(join(dir, LOCK_FILE));
   let db: Database | undefined;
+  let store: CollectionStore | undefined;
   try {
     db = openDatabase(join(dir, DATABASE_FILE));
-    const store = new CollectionStore(db, dir, options, release);
+    store = new CollectionStore(db, dir, options, release);
     await store.reconcile();
     return store;
   } catch (err) {
+    await store?.closeThreads();
     db?.close();
     release();
     throw err;
@@ -95,6 +98,7 @@ export class CollectionStore {
   /** Kept in memory so a search filter by modality needs no query per candidate. */
   private modalityOf: Map<number, ItemModality>;
   private readonly modalityCounts: Record<ItemModality, number> = { image: 0, audio: 0 };
+  private readonly reader: CaptionReader | undefined;
   private seq: number;
   private unsaved = 0;
   private closed = false;
@@ -120,6 +124,8 @@ export class CollectionStore {
     this.seq = Math.max(this.meta.seq(), this.items.maxSeq());
     // The lock guarantees no other process is running these jobs.
     this.jobs.markInterrupted();
+    // Started last: the database it reads is migrated by now.
+    this.reader = options.readThread ? new CaptionReader(db.name) : undefined;
   }
 
   /** The current space: vectors given to search must have `dim` values. */
@@ -270,12 +276,32 @@ export class CollectionStore {
    * store.keywordIds('red bird', 20, { modalities: ['image'] }); // [{ id: 3, score: 2 }, { id: 9, score: 1 }]
    */
   keywordIds(text: string, limit = 20, options: KeywordOptions = {}): { id: number; score: number }[] {
+    const keep = this.checkKeywordQuery(text, limit, options);
+    const hits = planKeywordSearch(this.items, text, limit, options.mode);
+    return keep ? hits.filter((h) => keep(h.id)) : hits;
+  }
+
+  /** keywordIds, run on the reader thread when the store has one (StoreOptions.readThread). */
+  async keywordIdsAsync(text: string, limit = 20, options: KeywordOptions = {}): Promise<{ id: number; score: number }[]> {
+    if (!this.reader) return this.keywordIds(text, limit, options);
+    const keep = this.checkKeywordQuery(text, limit, options);
+    const hits = await this.reader.keywordIds(text, limit, options.mode);
+    return keep ? hits.filter((h) => keep(h.id)) : hits;
+  }
+
+  /** Checks a keyword query's arguments; returns the options' filter. */
+  private checkKeywordQuery(text: string, limit: number, options: KeywordOptions): ((id: number) => boolean) | undefined {
     this.checkOpen();
     checkLimit(limit, 'limit');
     if (typeof text !== 'string' || queryWords(text).length === 0) throw new RosettaError('EMPTY_INPUT', 'keyword query has no words to search for');
-    const keep = this.keeper(options);
-    const hits = planKeywordSearch(this.items, text, limit, options.mode);
-    return keep ? hits.filter((h) => keep(h.id)) : hits;
+    return this.keeper(options);
+  }
+
+  /** getSummaries, read on the reader thread when the store has one (StoreOptions.readThread). */
+  async getSummariesAsync(ids: readonly number[]): Promise<Map<number, ItemSummary>> {
+    if (!this.reader) return this.getSummaries(ids);
+    this.checkOpen();
+    return this.reader.summaries(ids);
   }
 
   /**
@@ -328,9 +354,15 @@ export class CollectionStore {
     try {
       await this.writes.run(() => (this.unsaved > 0 ? this.saveNow() : undefined));
     } finally {
+      await this.closeThreads();
       this.db.close();
       this.release();
     }
+  }
+
+  /** @internal ends the index's and the reader's threads, if any (openStore's cleanup too). */
+  async closeThreads(): Promise<void> {
+    await Promise.all([this.index.close(), this.reader?.close()]);
   }
 
   /** @example store.startJob('index', { root: '/photos' }); // 4 */
@@ -458,9 +490,12 @@ export class CollectionStore {
       });
     })();
     // Synchronous with the commit, so no reader sees the new space with the old index.
+    const old = this.index;
     this.index = next;
     this.projector = projector;
     this.unsaved = 0;
+    // Searches already running on the old index finish first (close waits for them).
+    await old.close();
     return { vectors: placed.length, skipped: skipped.length };
   }
 

@@ -82,6 +82,9 @@ export class ExactIndex implements VectorIndex {
     return [...this.vectors.keys()];
   }
 
+  /** Nothing to release (the vectors are ordinary memory); calls after close keep working. */
+  async close(): Promise<void> {}
+
   private encode(): Buffer {
     const count = this.vectors.size;
     const out = Buffer.alloc(HEADER_BYTES + count * 4 * (1 + this.dim));

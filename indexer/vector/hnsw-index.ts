@@ -116,6 +116,14 @@ export class HnswIndex implements VectorIndex {
   }
 
   async load(path: string): Promise<void> {
+    await this.loadListing(path);
+  }
+
+  /**
+   * load, answering with the live and deleted labels as the load left them: read inside the
+   * queued write, so a write queued after the load is not in them (ThreadedHnswIndex mirrors them).
+   */
+  async loadListing(path: string): Promise<{ live: Uint32Array; holes: Uint32Array }> {
     return this.queue.write(async () => {
       const header = await readHnswHeader(path);
       if (header.dim !== this.dim) {
@@ -137,6 +145,7 @@ export class HnswIndex implements VectorIndex {
       this.holes.clear();
       for (const id of live) this.live.add(id);
       for (const id of holes) this.holes.add(id);
+      return { live: Uint32Array.from(live), holes: Uint32Array.from(holes) };
     });
   }
 
@@ -152,6 +161,13 @@ export class HnswIndex implements VectorIndex {
   holeCount(): number {
     return this.holes.size;
   }
+
+  /** The deleted labels behind {@link holeCount}; ThreadedHnswIndex mirrors them after a load. */
+  /**
+   * Nothing to release: the graph is ordinary memory that goes with the object, and calls
+   * after close keep working. It exists so that callers can close any VectorIndex alike.
+   */
+  async close(): Promise<void> {}
 
   private searchNow(point: number[], k: number, filter?: (id: number) => boolean): VectorHit[] {
     const live = this.live.size;

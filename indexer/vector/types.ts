@@ -27,4 +27,10 @@ export interface VectorIndex {
   /** Live (non-deleted) vectors. */
   size(): number;
   ids(): number[];
+  /**
+   * Releases what the index holds outside ordinary memory (ThreadedHnswIndex: its worker
+   * thread) after the calls already made have settled. Idempotent. In-process indexes hold
+   * nothing, so for them it is a no-op and they stay usable; callers must not rely on either.
+   */
+  close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, truncateSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isRosettaError } from '../../models/errors.ts';
 import { mulberry32, normal } from '../../models/random.ts';
 import type { VectorIndex } from './types.ts';
@@ -53,10 +53,20 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
  * The behaviour every VectorIndex must have. Each implementation's test file calls this with
  * a factory for an empty index of the given dimension.
  */
-export function describeVectorIndexContract(name: string, create: (dim: number) => VectorIndex): void {
+export function describeVectorIndexContract(name: string, factory: (dim: number) => VectorIndex): void {
   describe(`VectorIndex contract: ${name}`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'rosetta-vec-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    // Every index a test makes is closed after it, so no implementation leaks threads or handles.
+    const made: VectorIndex[] = [];
+    const create = (dim: number): VectorIndex => {
+      const index = factory(dim);
+      made.push(index);
+      return index;
+    };
+    afterEach(async () => {
+      await Promise.all(made.splice(0).map((index) => index.close()));
+    });
     const DIM = 8;
     const vecs = randomVectors(40, DIM, 7);
 
@@ -254,6 +264,16 @@ export function describeVectorIndexContract(name: string, create: (dim: number) 
       expect(isRosettaError(err, 'CORRUPT_MEDIA')).toBe(true);
       expect(copy.size()).toBe(2);
       expect(await copy.search(vecs[0], 1)).toHaveLength(1);
+    });
+
+    it('closes after its pending calls settle, and a second close resolves too', async () => {
+      const index = create(DIM);
+      const adding = index.add(1, vecs[0]);
+      const closing = index.close();
+      await adding;
+      await closing;
+      expect(index.size()).toBe(1);
+      await index.close();
     });
 
     it('survives searches interleaved with adds, removes and saves', async () => {

@@ -81,9 +81,12 @@ export class BagIndex {
   }
 }
 
+// Indexed loops: Float32Array.from with a map callback made a text query's bag head 3x slower.
 function normalize(u: Float64Array): Float32Array {
   let s = 0;
-  for (const v of u) s += v * v;
+  for (let j = 0; j < u.length; j++) s += u[j] * u[j];
   const n = Math.sqrt(s + NORM_EPS2);
-  return Float32Array.from(u, (v) => v / n);
+  const out = new Float32Array(u.length);
+  for (let j = 0; j < u.length; j++) out[j] = u[j] / n;
+  return out;
 }

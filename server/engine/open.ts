@@ -1,4 +1,4 @@
-import { openStore, type CollectionStore } from '../../indexer/store/index.ts';
+import { openStore, type CollectionStore, type StoreOptions } from '../../indexer/store/index.ts';
 import type { EncoderSettings } from '../../models/encoders/index.ts';
 import type { Device } from '../../models/runtime/index.ts';
 import { ensureDefaultSpace, loadCurrentSpace, SpaceProjector, type DefaultSpaceEvent, type DefaultSpaceOptions } from '../../models/space/index.ts';
@@ -22,6 +22,8 @@ export async function openCollection(
   onProgress?: (event: DefaultSpaceEvent) => void,
   /** Where the default space's demo data is (built there if missing), and its size. */
   defaultSpace?: Pick<DefaultSpaceOptions, 'demoDir' | 'demoSize'>,
+  /** How the store searches (its threads); the projector is the space's. */
+  storeOptions: Omit<StoreOptions, 'projector'> = {},
 ): Promise<OpenedCollection> {
   let space = await loadCurrentSpace(settings.modelsDir);
   space ??= await ensureDefaultSpace({
@@ -33,5 +35,5 @@ export async function openCollection(
     ...defaultSpace,
   });
   const projector = new SpaceProjector(space);
-  return { store: await openStore(dataDir, { projector }), projector };
+  return { store: await openStore(dataDir, { ...storeOptions, projector }), projector };
 }

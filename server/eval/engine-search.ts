@@ -2,8 +2,8 @@
  * The evaluation's search function over the query engine: a query line becomes the search
  * request the API would receive, so the numbers measure what users get.
  */
-import { readFile } from 'node:fs/promises';
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
+import { readInputFile } from '../../models/input-file.ts';
 import { itemModalities, type ItemModality } from '../../indexer/store/index.ts';
 import { MAX_K } from '../api/schemas.ts';
 import { checkMedia, type EngineQuery, type QueryEngine } from '../engine/index.ts';
@@ -29,9 +29,7 @@ export function engineSearch(engine: QueryEngine, options: EngineSearchOptions):
   const read = (file: string) => {
     let data = media.get(file);
     if (!data) {
-      data = readFile(file).catch((err: NodeJS.ErrnoException) => {
-        throw new RosettaError(err.code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_ARGUMENT', `query media ${file}: cannot read it (${err.code ?? String(err)})`, { cause: err });
-      });
+      data = readInputFile(file, 'query media');
       media.set(file, data);
     }
     return data;

@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { percentile } from '../timing.ts';
+import { mainThreadCpuMs } from './thread-cpu.ts';
 
 export interface LoadJob {
   url: string;
@@ -31,6 +32,8 @@ export interface LoadSummary {
   offered?: { rate: number; paced: boolean };
   /** This process's CPU time (the server's, all threads) per answered request. */
   serverCpuMs: number;
+  /** Of that, the main thread's (the event loop): what caps the rate. Absent without /proc. */
+  mainThreadCpuMs?: number;
   seconds: number;
   requests: number;
   requestsPerSecond: number;
@@ -50,6 +53,7 @@ const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
  */
 export async function runLoad(job: LoadJob): Promise<LoadSummary> {
   const cpu = process.cpuUsage();
+  const mainCpu = mainThreadCpuMs();
   const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const message = await new Promise<LoadMessage>((resolve, reject) => {
     child.once('message', (m) => resolve(m as LoadMessage));
@@ -58,6 +62,7 @@ export async function runLoad(job: LoadJob): Promise<LoadSummary> {
     child.send(job);
   });
   const used = process.cpuUsage(cpu);
+  const mainUsed = mainCpu === undefined ? undefined : mainThreadCpuMs()! - mainCpu;
   if ('error' in message) throw new Error(`the load generator failed: ${message.error}`);
   const ms = message.latencies;
   const sum = ms.reduce((a, b) => a + b, 0);
@@ -66,6 +71,7 @@ export async function runLoad(job: LoadJob): Promise<LoadSummary> {
     ...(job.rate ? { offered: { rate: job.rate, paced: true } } : job.burstRate ? { offered: { rate: job.burstRate, paced: false } } : {}),
     // The load generator's CPU is the child's own; this is the server's, plus the IPC of the result.
     serverCpuMs: (used.user + used.system) / 1000 / Math.max(1, ms.length),
+    ...(mainUsed === undefined ? {} : { mainThreadCpuMs: mainUsed / Math.max(1, ms.length) }),
     seconds: message.seconds,
     requests: message.completed,
     // Answered queries only: a fast 4xx must not count toward the goal.

@@ -1,0 +1,32 @@
+/**
+ * Inside the caption reader's thread: a read-only connection to the collection database
+ * answering keyword plans and page summaries with the same code the store runs inline.
+ */
+import Database from 'better-sqlite3';
+import { workerData } from 'node:worker_threads';
+import { serveRpc } from '../../models/worker-rpc.ts';
+import { PAGE_CACHE_KIB } from './db.ts';
+import { planKeywordSearch, type KeywordMode } from './fts.ts';
+import { ItemRepository } from './items.ts';
+
+const { file } = workerData as { file: string };
+const db = new Database(file, { readonly: true, fileMustExist: true });
+db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+const items = new ItemRepository(db);
+let seen = db.pragma('data_version', { simple: true });
+
+/** The repository, its caption statistics dropped if another connection committed since the last call. */
+function current(): ItemRepository {
+  const version = db.pragma('data_version', { simple: true });
+  if (version !== seen) {
+    seen = version;
+    items.captionsChanged();
+  }
+  return items;
+}
+
+serveRpc({
+  keywordIds: (text: string, limit: number, mode: KeywordMode) => planKeywordSearch(current(), text, limit, mode),
+  summaries: (ids: number[]) => [...current().summaries(ids)],
+  close: () => db.close(),
+});
