@@ -119,7 +119,8 @@ describe('the search page', () => {
     await statusSays(page, new RegExp(`\\d+\\+? results? for “${escapeRe(words)}”`));
     expect(await cards(page).count()).toBeGreaterThan(0);
     expect(await page.locator('#results .caption').allTextContents()).toContainEqual(expect.stringContaining(words));
-    expect(await page.locator('#results .score').first().textContent()).toMatch(/^score -?\d\.\d{3}$/);
+    // Hybrid text search: the scores are rank-fusion values, and the card says so.
+    expect(await page.locator('#results .score').first().textContent()).toMatch(/^rank \d\.\d{3}$/);
     expect(new URL(page.url()).searchParams.get('q')).toBe(words);
     const footer = (await page.locator('footer').textContent()) ?? '';
     expect(footer).toContain('OpenMoji');
@@ -177,6 +178,7 @@ describe('the search page', () => {
     expect(request.sketch).toMatch(/^data:image\/png;base64,/);
     await statusSays(page, /\d+\+? results? like your sketch/);
     expect(await cards(page).count()).toBeGreaterThan(0);
+    expect(await page.locator('#results .score').first().textContent()).toMatch(/^similarity -?\d\.\d{3}$/);
     expect(await page.getByRole('button', { name: 'Undo', exact: true }).isEnabled()).toBe(true);
     await shot(page, 'sketch');
 

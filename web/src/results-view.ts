@@ -89,8 +89,11 @@ export class ResultsView {
     this.setStatus(message);
   }
 
-  /** Shows one page; `append` adds it below the ones shown (Load more). */
-  show(results: SearchResult[], append: boolean, hasMore: boolean, message: string): void {
+  /**
+   * Shows one page; `append` adds it below the ones shown (Load more). `fused`: the scores are
+   * rank-fusion values (hybrid text search), not cosine similarities, and say so.
+   */
+  show(results: SearchResult[], { append, hasMore, fused }: { append: boolean; hasMore: boolean; fused: boolean }, message: string): void {
     if (!append) this.clear();
     this.grid.setAttribute('aria-busy', 'false');
     this.grid.classList.remove('stale');
@@ -98,7 +101,7 @@ export class ResultsView {
     for (const result of results) {
       if (this.shown.has(result.id)) continue;
       this.shown.add(result.id);
-      this.grid.append(this.card(result));
+      this.grid.append(this.card(result, fused));
     }
     this.more.hidden = !hasMore;
     this.more.disabled = false;
@@ -142,7 +145,7 @@ export class ResultsView {
     this.status.textContent = message;
   }
 
-  private card(result: SearchResult): HTMLLIElement {
+  private card(result: SearchResult, fused: boolean): HTMLLIElement {
     const caption = result.caption ?? 'No caption';
     const thumb = safeUrl(result.thumbnailUrl) ?? (result.modality === 'image' ? safeUrl(result.contentUrl) : null);
     const content = safeUrl(result.contentUrl);
@@ -170,7 +173,9 @@ export class ResultsView {
       el('p', { class: result.caption === null ? 'caption none' : 'caption', text: caption }),
       el('p', { class: 'meta' }, [
         el('span', { class: 'badge', text: result.modality === 'audio' ? 'sound' : 'image' }),
-        el('span', { class: 'score', text: `score ${result.score.toFixed(3)}`, attrs: { title: 'Similarity to the query' } }),
+        fused
+          ? el('span', { class: 'score', text: `rank ${result.score.toFixed(3)}`, attrs: { title: 'Keyword and vector rankings fused (reciprocal rank fusion): higher is better, not a similarity' } })
+          : el('span', { class: 'score', text: `similarity ${result.score.toFixed(3)}`, attrs: { title: 'Cosine similarity to the query in the shared space' } }),
       ]),
       actions,
     ]);

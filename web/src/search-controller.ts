@@ -85,7 +85,7 @@ export class SearchController {
       } else {
         message = `${total}${hasMore ? '+' : ''} result${total === 1 ? '' : 's'} ${q.label}${scope} · ${Math.round(response.took_ms)} ms`;
       }
-      this.view.show(response.results, append, hasMore, message);
+      this.view.show(response.results, { append, hasMore, fused: response.hybrid }, message);
     } catch (err) {
       if (isAbort(err) || generation !== this.generation) return;
       const apiError = err instanceof ApiError ? err : new ApiError('CLIENT', err instanceof Error ? err.message : String(err), 0);
