@@ -8,18 +8,9 @@ import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { ExactIndex } from './exact-index.ts';
 import { HnswIndex } from './hnsw-index.ts';
 import { ThreadedHnswIndex } from './hnsw-thread.ts';
-import { describeVectorIndexContract, lowRankVectors, randomVectors } from './vector-index.case.ts';
+import { describeVectorIndexContract, lowRankVectors, randomVectors, rejection } from './vector-index.case.ts';
 
 describeVectorIndexContract('ThreadedHnswIndex', (dim) => new ThreadedHnswIndex(dim, { initialCapacity: 4 }));
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('ThreadedHnswIndex', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rosetta-hnsw-thread-'));
