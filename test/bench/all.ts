@@ -178,6 +178,9 @@ const apiSchema = z.looseObject({
       connections: z.number(),
       requests: z.number(),
       requestsPerSecond: z.number(),
+      serverCpuMs: z.number().optional(),
+      mainThreadCpuMs: z.number().optional(),
+      clientCpuMs: z.number().optional(),
       non2xx: z.number(),
       errors: z.number(),
       latencyMs: z.looseObject({ mean: z.number().nullable(), max: z.number().nullable(), percentiles: z.record(z.string(), z.number().nullable()) }),
@@ -241,10 +244,19 @@ function apiSection(record: RunRecord | undefined, current: Machine): string[] {
     api.goal ? `Goal (text queries): p50 ≤ ${api.goal.p50} ms, p99 ≤ ${api.goal.p99} ms, ≥ ${api.goal.rps} req/s.` : '',
     '',
   ];
-  if (api.runs.length > 0) out.push('| query | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  if (api.runs.length > 0) {
+    out.push(
+      '| query | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req (main thread) | load generator CPU ms/req | non-2xx | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+  }
+  const cpu = (ms: number | undefined) => (ms === undefined ? '—' : ms.toFixed(2));
   for (const r of api.runs) {
     const p = r.latencyMs.percentiles;
-    out.push(`| ${r.name} | ${r.connections} | ${r.requests} | ${f(r.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(r.latencyMs.max)} | ${r.non2xx} | ${r.errors} |`);
+    out.push(
+      `| ${r.name} | ${r.connections} | ${r.requests} | ${f(r.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(r.latencyMs.max)} | ` +
+        `${cpu(r.serverCpuMs)} (${cpu(r.mainThreadCpuMs)}) | ${cpu(r.clientCpuMs)} | ${r.non2xx} | ${r.errors} |`,
+    );
   }
   const series: ChartSeries[] = api.runs.map((r) => ({
     name: r.name,

@@ -81,13 +81,13 @@ async function check(url: string, bodies: Record<string, string>): Promise<void>
 function table(rows: Row[]): string[] {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   const out = [
-    '| query | connections | offered req/s | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req | of which main thread | non-2xx | errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| query | connections | offered req/s | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req | of which main thread | load generator CPU ms/req | non-2xx | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const { name, load: l } of rows) {
     const p = l.latencyMs.percentiles;
     out.push(
-      `| ${name} | ${l.connections} | ${l.offered ? l.offered.rate : 'closed loop'} | ${l.requests} | ${f(l.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(l.latencyMs.max)} | ${l.serverCpuMs.toFixed(2)} | ${l.mainThreadCpuMs === undefined ? '-' : l.mainThreadCpuMs.toFixed(2)} | ${l.non2xx} | ${l.errors + l.timeouts} |`,
+      `| ${name} | ${l.connections} | ${l.offered ? l.offered.rate : 'closed loop'} | ${l.requests} | ${f(l.requestsPerSecond)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(l.latencyMs.max)} | ${l.serverCpuMs.toFixed(2)} | ${l.mainThreadCpuMs === undefined ? '-' : l.mainThreadCpuMs.toFixed(2)} | ${l.clientCpuMs === undefined ? '-' : l.clientCpuMs.toFixed(2)} | ${l.non2xx} | ${l.errors + l.timeouts} |`,
     );
   }
   return out;

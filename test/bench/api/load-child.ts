@@ -99,8 +99,13 @@ async function paced(job: LoadJob, rate: number): Promise<LoadMessage> {
 }
 
 process.once('message', (job: LoadJob) => {
+  // The generator shares the machine's cores with the server: its CPU is reported beside the server's.
+  const cpu = process.cpuUsage();
   (job.rate ? paced(job, job.rate) : cannon(job)).then(
-    (message) => process.send!(message, () => process.exit(0)),
+    (message) => {
+      const used = process.cpuUsage(cpu);
+      process.send!({ ...message, cpuMs: (used.user + used.system) / 1000 }, () => process.exit(0));
+    },
     (err: unknown) => process.send!({ error: String(err) }, () => process.exit(1)),
   );
 });

@@ -20,7 +20,7 @@ export interface LoadJob {
 }
 
 export type LoadMessage =
-  | { latencies: number[]; seconds: number; completed: number; non2xx: number; errors: number; timeouts: number; statusCodes: Record<string, number> }
+  | { latencies: number[]; seconds: number; completed: number; non2xx: number; errors: number; timeouts: number; statusCodes: Record<string, number>; cpuMs?: number }
   | { error: string };
 
 /** Latency percentiles in milliseconds, the histogram written to bench-api.json. */
@@ -34,6 +34,8 @@ export interface LoadSummary {
   serverCpuMs: number;
   /** Of that, the main thread's (the event loop): what caps the rate. Absent without /proc. */
   mainThreadCpuMs?: number;
+  /** The load generator's CPU time per answered request: it runs on the same cores. */
+  clientCpuMs?: number;
   seconds: number;
   requests: number;
   requestsPerSecond: number;
@@ -72,6 +74,7 @@ export async function runLoad(job: LoadJob): Promise<LoadSummary> {
     // The load generator's CPU is the child's own; this is the server's, plus the IPC of the result.
     serverCpuMs: (used.user + used.system) / 1000 / Math.max(1, ms.length),
     ...(mainUsed === undefined ? {} : { mainThreadCpuMs: mainUsed / Math.max(1, ms.length) }),
+    ...(message.cpuMs === undefined ? {} : { clientCpuMs: message.cpuMs / Math.max(1, ms.length) }),
     seconds: message.seconds,
     requests: message.completed,
     // Answered queries only: a fast 4xx must not count toward the goal.
