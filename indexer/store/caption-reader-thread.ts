@@ -1,6 +1,6 @@
 /**
  * Inside the caption reader's thread: a read-only connection to the collection database
- * answering keyword plans and page summaries with the same code the store runs inline.
+ * answering keyword plans with the same code the store runs inline.
  */
 import Database from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
@@ -27,6 +27,5 @@ function current(): ItemRepository {
 
 serveRpc({
   keywordIds: (text: string, limit: number, mode: KeywordMode) => planKeywordSearch(current(), text, limit, mode),
-  summaries: (ids: number[]) => [...current().summaries(ids)],
   close: () => db.close(),
 });

@@ -297,13 +297,6 @@ export class CollectionStore {
     return this.keeper(options);
   }
 
-  /** getSummaries, read on the reader thread when the store has one (StoreOptions.readThread). */
-  async getSummariesAsync(ids: readonly number[]): Promise<Map<number, ItemSummary>> {
-    if (!this.reader) return this.getSummaries(ids);
-    this.checkOpen();
-    return this.reader.summaries(ids);
-  }
-
   /**
    * What a search result shows of the items that exist among `ids` (deleted ones are left
    * out), keyed by id: one query, about half the work of reading whole records.

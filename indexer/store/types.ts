@@ -162,8 +162,8 @@ export interface StoreOptions {
   /** Makes the empty vector index for a space of `dim`. Default: HnswIndex. */
   createIndex?: (dim: number) => VectorIndex;
   /**
-   * Answer keywordIdsAsync and getSummariesAsync from a read-only connection on a worker
-   * thread (CaptionReader), off the caller's event loop: for a server. Default false.
+   * Answer keywordIdsAsync from a read-only connection on a worker thread (CaptionReader), off
+   * the caller's event loop: for a server. Default false.
    */
   readThread?: boolean;
 }
