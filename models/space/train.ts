@@ -13,6 +13,11 @@
  * slow audio head (1/10 of that step) dropped it to 0.16 in one epoch, and a moving image head
  * reorders the few relevant images among the 1,001. With the dense heads locked, emergent
  * retrieval is Stage 1's exactly and every text task still gains (models/README.md).
+ *
+ * The cost: sketch->image is Stage 1's exactly too. Issue 8 looked for a Stage 2 that beats the
+ * CCA there without losing audio->image and found none (models/README.md, "Tried for issue 8"):
+ * Stage 1 already fits the sketch-photo training pairs (sketch InfoNCE 0.05 at T 0.07), so only a
+ * moving image head lifts sketch->image, and every moving image head lowered audio->image.
  */
 import { Gemm, fitLinearSpace, type AlignmentCorpus, type FitSpaceOptions, type LinearSpace } from '../align/index.ts';
 import { RosettaError } from '../errors.ts';
