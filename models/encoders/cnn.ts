@@ -49,7 +49,7 @@ export async function createCnnEncoder<M extends VisualModality>(
     const per = batch[0].length;
     const stacked = new Float32Array(per * batch.length);
     batch.forEach((t, i) => stacked.set(t, i * per));
-    const out = await session.run({ [model.inputName]: { data: stacked, dims: dims(batch.length) } }, [
+    const out = await session.run({ [model.inputName]: { data: stacked, dims: dims(batch.length), transfer: true } }, [
       model.outputName,
     ]);
     const { data } = out[model.outputName];

@@ -30,6 +30,20 @@ describe('OnnxSession', () => {
     await session.close();
   });
 
+  it('moves a feed marked transfer to the worker instead of copying it, with the same result', async () => {
+    const { bytes } = model(4);
+    const session = await OnnxSession.create(bytes, { thread: 'worker' });
+    const copied = Float32Array.from([1, -2, 3, 0.5]);
+    const moved = copied.slice();
+    const a = await session.run({ x: { data: copied, dims: [1, 4] } });
+    const b = await session.run({ x: { data: moved, dims: [1, 4], transfer: true } });
+    expect([...b.y.data]).toEqual([...a.y.data]);
+    expect(copied.length).toBe(4);
+    // Moved: the caller's array is detached.
+    expect(moved.length).toBe(0);
+    await session.close();
+  });
+
   it('keeps the main thread free while a worker session runs', async () => {
     const { bytes } = model(512);
     const session = await OnnxSession.create(bytes, { thread: 'worker', intraOpThreads: 1 });

@@ -39,6 +39,11 @@ interface Backend {
 export interface TensorSpec {
   data: Float32Array | BigInt64Array | Int32Array;
   dims: readonly number[];
+  /**
+   * The caller gives the array up: a worker-thread session moves its buffer instead of copying
+   * it (a batch of 16 images is 9.6 MB), and the array is unusable afterwards.
+   */
+  transfer?: boolean;
 }
 
 /** A loaded model. Created once per model file and reused for every batch. */
@@ -221,7 +226,8 @@ class WorkerBackend implements Backend {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ type: 'run', id, feeds: wire, outputs });
+      const moved = Object.values(feeds).flatMap((spec) => (spec.transfer ? [spec.data.buffer as ArrayBuffer] : []));
+      this.worker.postMessage({ type: 'run', id, feeds: wire, outputs }, moved);
     });
   }
 
