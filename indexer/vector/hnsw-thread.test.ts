@@ -63,6 +63,21 @@ describe('ThreadedHnswIndex', () => {
     }
   });
 
+  it('lets a filtered search that is still widening finish when the index is closed under it', async () => {
+    const dim = 16;
+    const data = randomVectors(800, dim, 23);
+    const index = threaded(dim);
+    const exact = new ExactIndex(dim);
+    await Promise.all(data.flatMap((v, i) => [index.add(i, v), exact.add(i, v)]));
+    // A rare filter needs several rounds; the store closes a swapped-out index the same way.
+    const rare = (id: number) => id % 200 === 7;
+    const searching = index.search(data[0], 4, rare);
+    const closing = index.close();
+    expect((await searching).map((h) => h.id)).toEqual((await exact.search(data[0], 4, rare)).map((h) => h.id));
+    await closing;
+    expect(isRosettaError(await rejection(index.search(data[0], 4)), 'INTERNAL')).toBe(true);
+  });
+
   it('rethrows errors from the worker as RosettaErrors with their code and message', async () => {
     const index = threaded(4);
     await index.add(1, new Float32Array([1, 2, 3, 4]));

@@ -25,6 +25,13 @@ export class ThreadedHnswIndex implements VectorIndex {
   private readonly rpc: WorkerRpc;
   private readonly live = new Set<number>();
   private readonly holes = new Set<number>();
+  /**
+   * Operations under way. A filtered search may take several calls, so close() waits for the
+   * operations, not only the calls in flight: a store that swaps this index out for a new one
+   * closes it while searches begun on it are still widening.
+   */
+  private readonly running = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
 
   constructor(dim: number, options: Omit<HnswOptions, 'ef'> = {}) {
     if (!Number.isInteger(dim) || dim < 1) {
@@ -35,7 +42,27 @@ export class ThreadedHnswIndex implements VectorIndex {
     this.rpc = new WorkerRpc(new URL('./hnsw-thread-worker.mjs', import.meta.url), { dim, options: { m, efConstruction, initialCapacity, seed } }, 'HNSW index');
   }
 
-  async add(id: number, vector: Float32Array): Promise<void> {
+  add(id: number, vector: Float32Array): Promise<void> {
+    return this.operation(() => this.addNow(id, vector));
+  }
+
+  remove(id: number): Promise<void> {
+    return this.operation(() => this.removeNow(id));
+  }
+
+  search(query: Float32Array, k: number, filter?: (id: number) => boolean): Promise<VectorHit[]> {
+    return this.operation(() => this.searchNow(query, k, filter));
+  }
+
+  save(path: string): Promise<void> {
+    return this.operation(() => this.rpc.call<void>('save', [path]));
+  }
+
+  load(path: string): Promise<void> {
+    return this.operation(() => this.loadNow(path));
+  }
+
+  private async addNow(id: number, vector: Float32Array): Promise<void> {
     checkId(id);
     const unit = normalised(vector, this.dim, `vector for id ${id}`);
     await this.rpc.call('add', [id, unit], [unit.buffer as ArrayBuffer]);
@@ -44,7 +71,7 @@ export class ThreadedHnswIndex implements VectorIndex {
     this.live.add(id);
   }
 
-  async remove(id: number): Promise<void> {
+  private async removeNow(id: number): Promise<void> {
     checkId(id);
     await this.rpc.call('remove', [id]);
     this.live.delete(id);
@@ -58,7 +85,7 @@ export class ThreadedHnswIndex implements VectorIndex {
    * returns the same hits whenever the true k best admitted ids are among the unfiltered
    * best kk, and a selective filter costs more round trips and a wider search.
    */
-  async search(query: Float32Array, k: number, filter?: (id: number) => boolean): Promise<VectorHit[]> {
+  private async searchNow(query: Float32Array, k: number, filter?: (id: number) => boolean): Promise<VectorHit[]> {
     checkK(k);
     const unit = normalised(query, this.dim, 'query');
     if (!filter) return hitsOf(await this.rpc.call<WireHits>('search', [unit, k], [unit.buffer as ArrayBuffer]));
@@ -71,11 +98,7 @@ export class ThreadedHnswIndex implements VectorIndex {
     }
   }
 
-  async save(path: string): Promise<void> {
-    await this.rpc.call('save', [path]);
-  }
-
-  async load(path: string): Promise<void> {
+  private async loadNow(path: string): Promise<void> {
     const { live, holes } = await this.rpc.call<{ live: Uint32Array; holes: Uint32Array }>('loadListing', [path]);
     this.live.clear();
     this.holes.clear();
@@ -96,9 +119,22 @@ export class ThreadedHnswIndex implements VectorIndex {
     return this.holes.size;
   }
 
-  /** Lets the calls already made settle (a save finishes its file), then ends the thread. */
+  /**
+   * Lets the operations already begun finish (a save its file, a search its widening), then
+   * ends the thread. Later calls reject with INTERNAL: using a closed index is a bug.
+   */
   close(): Promise<void> {
-    return this.rpc.close();
+    this.closing ??= Promise.allSettled([...this.running]).then(() => this.rpc.close());
+    return this.closing;
+  }
+
+  private operation<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new RosettaError('INTERNAL', `the HNSW index (dim ${this.dim}) was used after close()`));
+    const done = run();
+    this.running.add(done);
+    const forget = () => this.running.delete(done);
+    done.then(forget, forget);
+    return done;
   }
 }
 
