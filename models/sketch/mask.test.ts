@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundingBox, close, inkCount, removeSmallComponents, skeletonLength, stamp, strokeWidth, thin, type Mask } from './mask.ts';
+import { boundingBox, close, inkCount, maskToRgb, removeSmallComponents, skeletonLength, stamp, strokeWidth, thin, type Mask } from './mask.ts';
+import * as reference from './mask.reference.ts';
 
 function blank(width: number, height: number): Mask {
   return { width, height, data: new Uint8Array(width * height) };
@@ -124,5 +125,78 @@ describe('boundingBox', () => {
     m.data[2 * 10 + 3] = 1;
     m.data[6 * 10 + 7] = 1;
     expect(boundingBox(m)).toEqual({ left: 3, top: 2, width: 5, height: 5 });
+  });
+});
+
+/**
+ * mask.ts was rewritten for speed (padded buffers, neighbourhood tables) and must give exactly
+ * the bits of the plain version, kept in mask.reference.ts as the oracle: sketch features cached
+ * before the rewrite must stay valid. Random masks from a seeded generator cover densities from
+ * specks to solid, shapes touching the border, and sizes down to 1 x N.
+ */
+describe('fast mask operations match the reference implementation bit for bit', () => {
+  /** mulberry32: small, seeded, good enough to draw test masks. */
+  function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  const sizes: [number, number][] = [[1, 1], [1, 9], [9, 1], [2, 17], [17, 2], [3, 3], [5, 23], [31, 7], [40, 40], [64, 48], [97, 131]];
+
+  /** Noise at a density, strokes of random widths (some crossing the border), or blobs. */
+  function randomMask(seed: number, width: number, height: number): { mask: Mask; kind: string } {
+    const rnd = random(seed);
+    const m = blank(width, height);
+    const kind = ['noise', 'strokes', 'blobs'][seed % 3];
+    if (kind === 'noise') {
+      const density = [0.03, 0.2, 0.5, 0.8, 0.97][Math.floor(seed / 3) % 5];
+      for (let i = 0; i < m.data.length; i++) m.data[i] = rnd() < density ? 1 : 0;
+    } else if (kind === 'strokes') {
+      const n = 1 + Math.floor(rnd() * 6);
+      for (let k = 0; k < n; k++) {
+        const [x0, y0, x1, y1] = [rnd() * (width + 8) - 4, rnd() * (height + 8) - 4, rnd() * (width + 8) - 4, rnd() * (height + 8) - 4];
+        bar(m, x0, y0, x1 === x0 ? x1 + 1 : x1, y1, 1 + rnd() * 14);
+      }
+    } else {
+      const n = 1 + Math.floor(rnd() * 5);
+      for (let k = 0; k < n; k++) {
+        const [cx, cy, r] = [rnd() * width, rnd() * height, 1 + rnd() * Math.max(width, height) * 0.4];
+        for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (Math.hypot(x - cx, y - cy) <= r && rnd() < 0.97) m.data[y * width + x] = 1;
+      }
+    }
+    return { mask: m, kind };
+  }
+
+  const cases = sizes.flatMap(([w, h], s) => Array.from({ length: 15 }, (_, k) => [w, h, s * 100 + k] as const));
+
+  it.each(cases)('%i x %i mask, seed %i', (w, h, seed) => {
+    const { mask, kind } = randomMask(seed, w, h);
+    const before = Uint8Array.from(mask.data);
+    const label = `${kind} ${w}x${h} seed ${seed}`;
+    expect(inkCount(mask), label).toBe(reference.inkCount(mask));
+    expect(boundingBox(mask), label).toEqual(reference.boundingBox(mask));
+    const skeleton = thin(mask);
+    expect(skeleton.data, label).toEqual(reference.thin(mask).data);
+    expect(skeletonLength(skeleton), label).toBe(reference.skeletonLength(skeleton));
+    expect(skeletonLength(mask), label).toBe(reference.skeletonLength(mask));
+    expect(strokeWidth(mask).width, label).toBe(reference.strokeWidth(mask).width);
+    for (const width of [1, 2, 3, 3.5, 5, 7.3, 12]) expect(stamp(skeleton, width).data, `${label} width ${width}`).toEqual(reference.stamp(skeleton, width).data);
+    for (const min of [1, 3, 16]) expect(removeSmallComponents(mask, min).data, `${label} min ${min}`).toEqual(reference.removeSmallComponents(mask, min).data);
+    expect(maskToRgb(mask).equals(reference.maskToRgb(mask)), label).toBe(true);
+    expect(mask.data, `${label}: input left untouched`).toEqual(before);
+  });
+
+  it('gives the same skeleton for a thick 400 x 300 drawing', () => {
+    const m = blank(400, 300);
+    bar(m, 0, 10, 399, 290, 25);
+    bar(m, 20, 280, 380, 20, 9);
+    bar(m, 200, 0, 200, 299, 40);
+    expect(thin(m).data).toEqual(reference.thin(m).data);
   });
 });

@@ -66,16 +66,17 @@ async function loadPixels(input: MediaInput | RgbImage): Promise<RawPixels> {
 function toLuminance(px: RawPixels): Uint8Array {
   const n = px.width * px.height;
   const c = px.channels;
+  const data = px.data;
   const lum = new Uint8Array(n);
   for (let p = 0, i = 0; p < n; p++, i += c) {
-    lum[p] = (px.data[i] * 299 + px.data[i + 1] * 587 + px.data[i + 2] * 114 + 500) / 1000;
+    lum[p] = (data[i] * 299 + data[i + 1] * 587 + data[i + 2] * 114 + 500) / 1000;
   }
   if (c !== 4) return lum;
   let opaqueLum = 0;
   let opaque = 0;
   let transparent = 0;
-  for (let p = 0; p < n; p++) {
-    const a = px.data[p * 4 + 3];
+  for (let p = 0, i = 3; p < n; p++, i += 4) {
+    const a = data[i];
     if (a > 128) {
       opaqueLum += lum[p];
       opaque++;
@@ -84,8 +85,8 @@ function toLuminance(px: RawPixels): Uint8Array {
   }
   if (transparent === 0) return lum;
   const background = opaque > 0 && opaqueLum / opaque > 160 ? 0 : 255;
-  for (let p = 0; p < n; p++) {
-    const a = px.data[p * 4 + 3] / 255;
+  for (let p = 0, i = 3; p < n; p++, i += 4) {
+    const a = data[i] / 255;
     lum[p] = Math.round(lum[p] * a + background * (1 - a));
   }
   return lum;
@@ -95,21 +96,28 @@ function toLuminance(px: RawPixels): Uint8Array {
  * Ink per pixel (0 paper .. 255 full ink) whatever the polarity. Paper is the most common
  * grey level (robust to a frame drawn along the border); if it is dark the drawing is
  * white-on-black and is inverted. Levels are stretched between paper and the darkest ink.
+ * Also gives the strokes: 1 where the ink reaches `threshold`.
  */
-function inkMap(lum: Uint8Array, name: string): Uint8Array {
+function inkMap(lum: Uint8Array, name: string, threshold: number): { ink: Uint8Array; strokes: Uint8Array } {
+  // Everything below depends on a pixel only through its grey level, so it works on the
+  // histogram and a 256-entry table instead of per pixel.
+  const levels = new Uint32Array(256);
+  for (let p = 0; p < lum.length; p++) levels[lum[p]]++;
   const bins = new Uint32Array(16);
-  for (const v of lum) bins[v >> 4]++;
+  for (let v = 0; v < 256; v++) bins[v >> 4] += levels[v];
   const modal = bins.indexOf(Math.max(...bins));
-  const inModal: number[] = [];
-  for (const v of lum) if (v >> 4 === modal) inModal.push(v);
-  inModal.sort((a, b) => a - b);
-  const paperLum = inModal[inModal.length >> 1];
+  // Median grey level within the modal bin (the middle one of its levels, sorted).
+  let paperLum = modal << 4;
+  for (let seen = 0, middle = bins[modal] >> 1; ; paperLum++) {
+    seen += levels[paperLum];
+    if (seen > middle) break;
+  }
   const invert = paperLum < 128;
   const paper = invert ? 255 - paperLum : paperLum;
   // Darkest ink, ignoring a few extreme pixels per megapixel (sensor or scan defects); no
   // more, since a small drawing on a large canvas may have only a few hundred ink pixels.
   const hist = new Uint32Array(256);
-  for (const v of lum) hist[invert ? 255 - v : v]++;
+  for (let v = 0; v < 256; v++) hist[invert ? 255 - v : v] += levels[v];
   let dark = 0;
   for (let seen = 0, skip = Math.floor(lum.length * 0.00001); dark < 255; dark++) {
     seen += hist[dark];
@@ -118,13 +126,20 @@ function inkMap(lum: Uint8Array, name: string): Uint8Array {
   if (paper - dark < minContrast) {
     throw new RosettaError('EMPTY_INPUT', `Sketch "${name}" has no strokes: the canvas is blank (paper and darkest ink differ by ${paper - dark} of 255).`);
   }
-  const ink = new Uint8Array(lum.length);
   const gain = 255 / (paper - dark);
-  for (let p = 0; p < lum.length; p++) {
-    const v = invert ? 255 - lum[p] : lum[p];
-    ink[p] = Math.max(0, Math.min(255, Math.round((paper - v) * gain)));
+  const inkOf = new Uint8Array(256);
+  for (let l = 0; l < 256; l++) {
+    const v = invert ? 255 - l : l;
+    inkOf[l] = Math.max(0, Math.min(255, Math.round((paper - v) * gain)));
   }
-  return ink;
+  const strokeOf = inkOf.map((v) => (v >= threshold ? 1 : 0));
+  const ink = new Uint8Array(lum.length);
+  const strokes = new Uint8Array(lum.length);
+  for (let p = 0; p < lum.length; p++) {
+    ink[p] = inkOf[lum[p]];
+    strokes[p] = strokeOf[lum[p]];
+  }
+  return { ink, strokes };
 }
 
 /**
@@ -139,11 +154,10 @@ export async function normalizeSketch(input: MediaInput | RgbImage, options: Ske
   const o = checkOptions(options);
   const name = nameOf(input);
   const px = await loadPixels(input);
-  const ink = inkMap(toLuminance(px), name);
   const threshold = Math.round(inkThreshold * 255);
+  const { ink, strokes } = inkMap(toLuminance(px), name, threshold);
   // Specks of dust or noise must not stretch the crop.
-  const strokes = removeSmallComponents({ width: px.width, height: px.height, data: ink.map((v) => (v >= threshold ? 1 : 0)) }, minSpeck);
-  const bbox = boundingBox(strokes);
+  const bbox = boundingBox(removeSmallComponents({ width: px.width, height: px.height, data: strokes }, minSpeck));
   if (!bbox) throw new RosettaError('EMPTY_INPUT', `Sketch "${name}" has no strokes.`);
 
   // Square crop centred on the strokes; the part outside the picture is paper.

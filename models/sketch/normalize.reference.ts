@@ -1,0 +1,176 @@
+/**
+ * The sketch normaliser as it was before normalize.ts was rewritten for speed, kept as the
+ * oracle that normalize.test.ts compares the fast one with (their output must be bit-identical,
+ * so features cached before the rewrite stay valid). Imported only by tests; do not use it.
+ */
+import sharp from 'sharp';
+import { RosettaError } from '../errors.ts';
+import { decodePixels, type RawPixels, type RgbImage } from '../image/index.ts';
+import type { MediaInput } from '../types.ts';
+import type { Mask } from './mask.ts';
+import { boundingBox, maskToRgb, removeSmallComponents, stamp, strokeWidth } from './mask.reference.ts';
+import type { SketchOptions } from './normalize.ts';
+
+const defaults: Required<SketchOptions> = { size: 256, strokeWidth: 3 / 256, margin: 0.06, normalizeStrokes: true };
+
+/** Large drawings are analysed at most this big; strokes survive, memory and time stay small. */
+const analysisSide = 1024;
+/** Ink below this share of full contrast is paper texture or compression noise. */
+const inkThreshold = 0.25;
+/** Ink components smaller than this (in analysis pixels) are specks, not strokes. */
+const minSpeck = 3;
+/** Less contrast than this (of 255) between paper and the darkest ink means a blank page. */
+const minContrast = 40;
+
+const isRgbImage = (x: MediaInput | RgbImage): x is RgbImage => 'width' in x && 'height' in x;
+const nameOf = (x: MediaInput | RgbImage): string => (isRgbImage(x) ? 'sketch image' : x.name);
+
+function checkOptions(options: SketchOptions): Required<SketchOptions> {
+  const o = { ...defaults, ...options };
+  const bad = (what: string) => new RosettaError('INVALID_ARGUMENT', `options.${what}`);
+  if (!Number.isInteger(o.size) || o.size < 16 || o.size > 2048) throw bad(`size must be an integer in 16..2048, got ${o.size}`);
+  if (!(o.strokeWidth > 0 && o.strokeWidth < 0.25)) throw bad(`strokeWidth must be in (0, 0.25), got ${o.strokeWidth}`);
+  if (!(o.margin >= 0 && o.margin <= 1)) throw bad(`margin must be in 0..1, got ${o.margin}`);
+  return o;
+}
+
+/** Pixels to analyse: decoded (alpha kept) and shrunk to at most `analysisSide`. */
+async function loadPixels(input: MediaInput | RgbImage): Promise<RawPixels> {
+  if (isRgbImage(input)) {
+    if (input.data.length !== input.width * input.height * 3) {
+      throw new RosettaError('INVALID_ARGUMENT', `sketch image must hold width*height*3 bytes of RGB`);
+    }
+    if (Math.max(input.width, input.height) <= analysisSide) return { ...input, channels: 3 };
+    const { data, info } = await sharp(input.data, { raw: { width: input.width, height: input.height, channels: 3 } })
+      .resize({ width: analysisSide, height: analysisSide, fit: 'inside' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: 3, data };
+  }
+  return decodePixels(input, {
+    svg: { side: 512, fit: 'long' },
+    keepAlpha: true,
+    resize: { width: analysisSide, height: analysisSide, fit: 'inside', withoutEnlargement: true },
+  });
+}
+
+/**
+ * Luminance, with transparency composited onto a background that contrasts with the strokes:
+ * dark strokes on a transparent canvas go onto white, light strokes onto black (and are then
+ * inverted like any white-on-black drawing).
+ */
+function toLuminance(px: RawPixels): Uint8Array {
+  const n = px.width * px.height;
+  const c = px.channels;
+  const lum = new Uint8Array(n);
+  for (let p = 0, i = 0; p < n; p++, i += c) {
+    lum[p] = (px.data[i] * 299 + px.data[i + 1] * 587 + px.data[i + 2] * 114 + 500) / 1000;
+  }
+  if (c !== 4) return lum;
+  let opaqueLum = 0;
+  let opaque = 0;
+  let transparent = 0;
+  for (let p = 0; p < n; p++) {
+    const a = px.data[p * 4 + 3];
+    if (a > 128) {
+      opaqueLum += lum[p];
+      opaque++;
+    }
+    if (a < 250) transparent++;
+  }
+  if (transparent === 0) return lum;
+  const background = opaque > 0 && opaqueLum / opaque > 160 ? 0 : 255;
+  for (let p = 0; p < n; p++) {
+    const a = px.data[p * 4 + 3] / 255;
+    lum[p] = Math.round(lum[p] * a + background * (1 - a));
+  }
+  return lum;
+}
+
+/**
+ * Ink per pixel (0 paper .. 255 full ink) whatever the polarity. Paper is the most common
+ * grey level (robust to a frame drawn along the border); if it is dark the drawing is
+ * white-on-black and is inverted. Levels are stretched between paper and the darkest ink.
+ */
+function inkMap(lum: Uint8Array, name: string): Uint8Array {
+  const bins = new Uint32Array(16);
+  for (const v of lum) bins[v >> 4]++;
+  const modal = bins.indexOf(Math.max(...bins));
+  const inModal: number[] = [];
+  for (const v of lum) if (v >> 4 === modal) inModal.push(v);
+  inModal.sort((a, b) => a - b);
+  const paperLum = inModal[inModal.length >> 1];
+  const invert = paperLum < 128;
+  const paper = invert ? 255 - paperLum : paperLum;
+  // Darkest ink, ignoring a few extreme pixels per megapixel (sensor or scan defects); no
+  // more, since a small drawing on a large canvas may have only a few hundred ink pixels.
+  const hist = new Uint32Array(256);
+  for (const v of lum) hist[invert ? 255 - v : v]++;
+  let dark = 0;
+  for (let seen = 0, skip = Math.floor(lum.length * 0.00001); dark < 255; dark++) {
+    seen += hist[dark];
+    if (seen > skip) break;
+  }
+  if (paper - dark < minContrast) {
+    throw new RosettaError('EMPTY_INPUT', `Sketch "${name}" has no strokes: the canvas is blank (paper and darkest ink differ by ${paper - dark} of 255).`);
+  }
+  const ink = new Uint8Array(lum.length);
+  const gain = 255 / (paper - dark);
+  for (let p = 0; p < lum.length; p++) {
+    const v = invert ? 255 - lum[p] : lum[p];
+    ink[p] = Math.max(0, Math.min(255, Math.round((paper - v) * gain)));
+  }
+  return ink;
+}
+
+/**
+ * A sketch as black strokes on white, cropped to its strokes with a small margin, padded to a
+ * square of `size`, with strokes thinned or thickened to one width. Works on black-on-white,
+ * white-on-black and transparent-canvas drawings alike.
+ *
+ * @example
+ * await normalizeSketch({ name: 'cat.png', data }) // { width: 256, height: 256, data: <Buffer 256*256*3> }
+ */
+export async function normalizeSketch(input: MediaInput | RgbImage, options: SketchOptions = {}): Promise<RgbImage> {
+  const o = checkOptions(options);
+  const name = nameOf(input);
+  const px = await loadPixels(input);
+  const ink = inkMap(toLuminance(px), name);
+  const threshold = Math.round(inkThreshold * 255);
+  // Specks of dust or noise must not stretch the crop.
+  const strokes = removeSmallComponents({ width: px.width, height: px.height, data: ink.map((v) => (v >= threshold ? 1 : 0)) }, minSpeck);
+  const bbox = boundingBox(strokes);
+  if (!bbox) throw new RosettaError('EMPTY_INPUT', `Sketch "${name}" has no strokes.`);
+
+  // Square crop centred on the strokes; the part outside the picture is paper.
+  const long = Math.max(bbox.width, bbox.height);
+  const side = Math.max(1, Math.round(long * (1 + 2 * o.margin)));
+  const left = Math.round(bbox.left + bbox.width / 2 - side / 2);
+  const top = Math.round(bbox.top + bbox.height / 2 - side / 2);
+  const square = Buffer.alloc(side * side);
+  for (let y = Math.max(0, top); y < Math.min(px.height, top + side); y++) {
+    const x0 = Math.max(0, left);
+    const x1 = Math.min(px.width, left + side);
+    square.set(ink.subarray(y * px.width + x0, y * px.width + x1), (y - top) * side + (x0 - left));
+  }
+  const scaled = await sharp(square, { raw: { width: side, height: side, channels: 1 } })
+    .resize(o.size, o.size, { kernel: 'lanczos3' })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
+  let mask: Mask = { width: o.size, height: o.size, data: new Uint8Array(o.size * o.size) };
+  for (let i = 0; i < mask.data.length; i++) mask.data[i] = scaled[i] >= threshold ? 1 : 0;
+  if (o.normalizeStrokes) mask = normalizeWidth(mask, Math.max(1, o.strokeWidth * o.size));
+  return { width: o.size, height: o.size, data: maskToRgb(mask) };
+}
+
+/**
+ * Brings strokes to about `target` px by thinning them to a skeleton and redrawing it with a
+ * round pen. Redrawing rather than eroding: erosion deletes every stroke thinner than the mean.
+ * Strokes already within a pixel of the target are left as drawn.
+ */
+export function normalizeWidth(mask: Mask, target: number): Mask {
+  const { width, skeleton } = strokeWidth(mask);
+  if (width === 0 || Math.abs(width - target) <= 1) return mask;
+  return stamp(skeleton, target);
+}
