@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { boundingBox, close, inkCount, maskToRgb, removeSmallComponents, skeletonLength, stamp, strokeWidth, thin, type Mask } from './mask.ts';
 import * as reference from './mask.reference.ts';
+import { mulberry32 } from '../random.ts';
 
 function blank(width: number, height: number): Mask {
   return { width, height, data: new Uint8Array(width * height) };
@@ -135,23 +136,12 @@ describe('boundingBox', () => {
  * specks to solid, shapes touching the border, and sizes down to 1 x N.
  */
 describe('fast mask operations match the reference implementation bit for bit', () => {
-  /** mulberry32: small, seeded, good enough to draw test masks. */
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   const sizes: [number, number][] = [[1, 1], [1, 9], [9, 1], [2, 17], [17, 2], [3, 3], [5, 23], [31, 7], [40, 40], [64, 48], [97, 131]];
 
   /** Noise at a density, strokes of random widths (some crossing the border), or blobs. */
   function randomMask(seed: number, width: number, height: number): { mask: Mask; kind: string } {
-    const rnd = random(seed);
+    const rnd = mulberry32(seed);
     const m = blank(width, height);
     const kind = ['noise', 'strokes', 'blobs'][seed % 3];
     if (kind === 'noise') {

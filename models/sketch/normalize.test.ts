@@ -13,25 +13,15 @@ import type { RgbImage } from '../image/index.ts';
 import type { MediaInput } from '../types.ts';
 import { normalizeSketch, type SketchOptions } from './normalize.ts';
 import * as reference from './normalize.reference.ts';
+import { mulberry32 } from '../random.ts';
 
 const fixturesDir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'images');
 const fixture = (name: string): MediaInput => ({ name, data: readFileSync(join(fixturesDir, name)) });
 
-/** Seeded generator (mulberry32) so that every run draws the same inputs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A gradient-plus-noise 512-px JPEG like the encoder bench's. */
 async function benchJpeg(seed: number): Promise<MediaInput> {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const raw = Buffer.alloc(512 * 512 * 3);
   for (let y = 0; y < 512; y++) {
     for (let x = 0; x < 512; x++) {
@@ -46,7 +36,7 @@ async function benchJpeg(seed: number): Promise<MediaInput> {
 
 /** Random pen strokes of random widths and greys, some off the edge, as raw RGB or RGBA PNG. */
 function drawing(seed: number, width: number, height: number, channels: 3 | 4): Buffer {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const px = Buffer.alloc(width * height * channels, channels === 4 ? 0 : 255);
   for (let k = 0, n = 2 + Math.floor(rnd() * 8); k < n; k++) {
     const [x0, y0, x1, y1] = [rnd() * width * 1.2 - width * 0.1, rnd() * height * 1.2 - height * 0.1, rnd() * width, rnd() * height];
