@@ -22,6 +22,7 @@ export class CaptionReader {
   }
 
   async close(): Promise<void> {
+    // Closes the connection first; a thread that has already died has nothing left to close.
     await this.rpc.call('close').catch(() => {});
     await this.rpc.close();
   }

@@ -223,11 +223,11 @@ export class CollectionStore {
    */
   async nearest(vector: Float32Array, k: number, options: SearchOptions = {}): Promise<{ id: number; score: number }[]> {
     this.checkOpen();
-    const keep = this.keeper(options);
+    const allowed = allowedModalities(options.modalities);
+    const keep = this.keeper(options, allowed);
     if (!Number.isInteger(k) || k < 1) throw new RosettaError('INVALID_ARGUMENT', `k ${String(k)} must be a positive integer`);
     // HNSW widens its search until it finds k hits; never ask for more than can exist.
-    const allowed = options.modalities;
-    const reachable = allowed && allowed.length < itemModalities.length ? [...new Set(allowed)].reduce((sum, m) => sum + this.modalityCounts[m], 0) : k;
+    const reachable = allowed ? [...allowed].reduce((sum, m) => sum + this.modalityCounts[m], 0) : k;
     if (reachable === 0) {
       if (vector?.length !== this.projector.dim) {
         throw new RosettaError('DIMENSION_MISMATCH', `query has ${vector?.length} dimensions but the space has ${this.projector.dim}`);
@@ -238,14 +238,7 @@ export class CollectionStore {
   }
 
   /** SearchOptions as one predicate on item ids; undefined when they keep everything. Checks them. */
-  private keeper({ modalities, filter }: SearchOptions): ((id: number) => boolean) | undefined {
-    if (modalities !== undefined) {
-      const bad = modalities.find((m) => !itemModalities.includes(m));
-      if (bad !== undefined || modalities.length === 0) {
-        throw new RosettaError('INVALID_ARGUMENT', `modalities must be a non-empty subset of ${itemModalities.join(', ')}`);
-      }
-    }
-    const allowed = modalities && modalities.length < itemModalities.length ? new Set(modalities) : undefined;
+  private keeper({ modalities, filter }: SearchOptions, allowed = allowedModalities(modalities)): ((id: number) => boolean) | undefined {
     return allowed || filter ? (id: number) => (!allowed || allowed.has(this.modalityOf.get(id)!)) && (!filter || filter(id)) : undefined;
   }
 
@@ -545,6 +538,20 @@ export class CollectionStore {
   private checkOpen(): void {
     if (this.closed) throw new RosettaError('INVALID_ARGUMENT', `store ${this.dir} is closed`);
   }
+}
+
+/**
+ * The modalities a search keeps, checked; undefined when it keeps every modality.
+ *
+ * @example allowedModalities(['audio']) // Set { 'audio' }
+ */
+function allowedModalities(modalities: readonly ItemModality[] | undefined): Set<ItemModality> | undefined {
+  if (modalities === undefined) return undefined;
+  const bad = modalities.find((m) => !itemModalities.includes(m));
+  if (bad !== undefined || modalities.length === 0) {
+    throw new RosettaError('INVALID_ARGUMENT', `modalities must be a non-empty subset of ${itemModalities.join(', ')}`);
+  }
+  return modalities.length < itemModalities.length ? new Set(modalities) : undefined;
 }
 
 function checkLimit(value: number, what: string): void {

@@ -162,7 +162,6 @@ export class HnswIndex implements VectorIndex {
     return this.holes.size;
   }
 
-  /** The deleted labels behind {@link holeCount}; ThreadedHnswIndex mirrors them after a load. */
   /**
    * Nothing to release: the graph is ordinary memory that goes with the object, and calls
    * after close keep working. It exists so that callers can close any VectorIndex alike.
