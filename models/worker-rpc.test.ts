@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isRosettaError } from './errors.ts';
 import { WorkerRpc } from './worker-rpc.ts';
 
-const entry = new URL('../test/fixtures/worker-rpc/entry.mjs', import.meta.url);
+const entry = new URL('../test/fixtures/worker-rpc/serve.ts', import.meta.url);
 
 describe('WorkerRpc', () => {
   const open: WorkerRpc[] = [];
@@ -15,7 +15,7 @@ describe('WorkerRpc', () => {
     await Promise.all(open.splice(0).map((r) => r.close()));
   });
 
-  it('answers calls made before the thread was up, with its workerData', async () => {
+  it('answers calls made before the thread was up, with the data it was given', async () => {
     expect(await start().call('hello')).toBe('hello thread');
   });
 

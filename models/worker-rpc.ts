@@ -4,12 +4,13 @@
  * calls such as hnswlib's searchKnn and better-sqlite3's queries are synchronous, so on the
  * main thread they stall every other request for their length.
  *
- * The worker's entry is a plain .mjs file that registers tsx and imports the TypeScript module
- * calling `serveRpc`, so the hosted object is our own code, not a copy of it in JS.
+ * Every thread starts in worker-entry.mjs, which registers tsx and imports the TypeScript
+ * module the caller names (the one calling `serveRpc`), so the hosted object is our own code,
+ * not a copy of it in JS.
  * Handlers start in the order calls were made (none waits for the one before), so an object
  * that queues its own work (HnswIndex's SerialQueue) keeps its ordering across the thread.
  */
-import { isMainThread, parentPort, Worker, type Transferable } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData, type Transferable } from 'node:worker_threads';
 import { errorCodes, isRosettaError, RosettaError, type ErrorCode } from './errors.ts';
 
 interface Call {
@@ -29,7 +30,7 @@ interface Reply {
  * process alive; one with a call in flight does.
  *
  * @example
- * const rpc = new WorkerRpc(new URL('./caption-reader-worker.mjs', import.meta.url), { file }, 'caption reader');
+ * const rpc = new WorkerRpc(new URL('./caption-reader-thread.ts', import.meta.url), { file }, 'caption reader');
  * await rpc.call<number[]>('keywordIds', ['red bird', 20]);
  */
 export class WorkerRpc {
@@ -41,14 +42,16 @@ export class WorkerRpc {
   private closing: Promise<void> | undefined;
 
   constructor(
-    entry: URL,
-    workerData: unknown,
+    /** The module that calls serveRpc in the thread. */
+    module: URL,
+    /** What the module reads with rpcData(). */
+    data: unknown,
     /** Names the thread in errors: "the HNSW index thread has exited". */
     private readonly what: string,
   ) {
     // execArgv: [] because the entry registers its own loader; some parent flags (--input-type,
     // --eval) make a worker fail to start. Calls made before it is up wait in its message port.
-    this.worker = new Worker(entry, { workerData, execArgv: [] });
+    this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: module.href, data }, execArgv: [] });
     this.worker.on('message', (reply: Reply) => {
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -104,6 +107,11 @@ export class WorkerRpc {
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
   }
+}
+
+/** In a thread, the data its WorkerRpc was given. */
+export function rpcData<T>(): T {
+  return (workerData as { data: T }).data;
 }
 
 /**

@@ -3,13 +3,12 @@
  * answering keyword plans with the same code the store runs inline.
  */
 import Database from 'better-sqlite3';
-import { workerData } from 'node:worker_threads';
-import { serveRpc } from '../../models/worker-rpc.ts';
+import { rpcData, serveRpc } from '../../models/worker-rpc.ts';
 import { PAGE_CACHE_KIB } from './db.ts';
 import { planKeywordSearch, type KeywordMode } from './fts.ts';
 import { ItemRepository } from './items.ts';
 
-const { file } = workerData as { file: string };
+const { file } = rpcData<{ file: string }>();
 const db = new Database(file, { readonly: true, fileMustExist: true });
 db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
 const items = new ItemRepository(db);

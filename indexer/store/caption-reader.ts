@@ -13,7 +13,7 @@ export class CaptionReader {
 
   /** @example const reader = new CaptionReader('/c/collection.sqlite'); */
   constructor(file: string) {
-    this.rpc = new WorkerRpc(new URL('./caption-reader-worker.mjs', import.meta.url), { file }, 'caption reader');
+    this.rpc = new WorkerRpc(new URL('./caption-reader-thread.ts', import.meta.url), { file }, 'caption reader');
   }
 
   /** planKeywordSearch on the reader's connection. */

@@ -3,8 +3,7 @@
  * calls were made (serveRpc does not wait for one before starting the next), so HnswIndex's
  * own SerialQueue orders writes, saves, loads and searches exactly as it does in-process.
  */
-import { workerData } from 'node:worker_threads';
-import { serveRpc } from '../../models/worker-rpc.ts';
+import { rpcData, serveRpc } from '../../models/worker-rpc.ts';
 import { HnswIndex, type HnswOptions } from './hnsw-index.ts';
 
 /** A search's hits as two typed arrays, moved to the caller without a copy. */
@@ -15,7 +14,7 @@ export interface WireHits {
   live: number;
 }
 
-const { dim, options } = workerData as { dim: number; options: Omit<HnswOptions, 'ef'> };
+const { dim, options } = rpcData<{ dim: number; options: Omit<HnswOptions, 'ef'> }>();
 const index = new HnswIndex(dim, options);
 
 serveRpc(

@@ -39,7 +39,7 @@ export class ThreadedHnswIndex implements VectorIndex {
     }
     this.dim = dim;
     const { m, efConstruction, initialCapacity, seed } = options;
-    this.rpc = new WorkerRpc(new URL('./hnsw-thread-worker.mjs', import.meta.url), { dim, options: { m, efConstruction, initialCapacity, seed } }, 'HNSW index');
+    this.rpc = new WorkerRpc(new URL('./hnsw-thread-serve.ts', import.meta.url), { dim, options: { m, efConstruction, initialCapacity, seed } }, 'HNSW index');
   }
 
   add(id: number, vector: Float32Array): Promise<void> {
