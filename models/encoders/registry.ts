@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { RosettaError } from '../errors.ts';
 import type { Device } from '../runtime/index.ts';
 import type { Encoder, Modality } from '../types.ts';
-import { ensureImageBackbone, locateBackbone, imageToTensor } from '../image/index.ts';
-import { sketchToTensor } from '../sketch/index.ts';
+import { ensureImageBackbone, locateBackbone, imageToPixels } from '../image/index.ts';
+import { sketchToPixels } from '../sketch/index.ts';
 import { createTextEncoder } from '../text/index.ts';
 import { createAudioEncoder } from '../audio/index.ts';
 import { describeExternalEncoders, loadExternalEncoder } from '../external/index.ts';
@@ -43,10 +43,10 @@ export async function createEncoder(modality: Modality, settings: EncoderSetting
     case 'image':
     case 'sketch': {
       const backbone = await ensureImageBackbone({ cacheDir: settings.cacheDir });
-      if (modality === 'image') return createCnnEncoder('image', backbone, imageToTensor, { device });
+      if (modality === 'image') return createCnnEncoder('image', backbone, imageToPixels, { device });
       // The sketch encoder shares the image CNN (sketches are matched against images) but its
       // preprocessing differs, so its features carry their own identity.
-      return createCnnEncoder('sketch', backbone, sketchToTensor, {
+      return createCnnEncoder('sketch', backbone, sketchToPixels, {
         device,
         identity: { ...backbone.identity, name: `${backbone.identity.name}+sketch` },
       });

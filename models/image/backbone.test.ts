@@ -1,10 +1,14 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRosettaError } from '../errors.ts';
+import { convertKerasModel, decodeWeights, loadTfjsArtifacts } from '../keras/index.ts';
 import { OnnxSession } from '../runtime/index.ts';
-import { ensureImageBackbone, listBackboneVariants } from './backbone.ts';
+import { sketchToPixels } from '../sketch/index.ts';
+import { ensureImageBackbone, listBackboneVariants, locateBackbone, pixelScaling } from './backbone.ts';
+import { imageToPixels, pixelsToTensor } from './preprocess.ts';
+import type { ImageRecipe } from './recipe.ts';
 
 describe('image backbone', () => {
   let cacheDir: string;
@@ -40,13 +44,58 @@ describe('image backbone', () => {
       expectOutputs: [first.outputName],
     });
     const s = first.recipe.size;
-    const x = new Float32Array(2 * s * s * 3).map((_, i) => Math.sin(i * 0.37));
+    const x = new Uint8Array(2 * s * s * 3).map((_, i) => (i * 37) % 256);
     const out = await session.run({ [first.inputName]: { data: x, dims: [2, s, s, 3] } });
     await session.close();
     expect(out[first.outputName].dims).toEqual([2, first.dim]);
     expect(out[first.outputName].data.every(Number.isFinite)).toBe(true);
     expect(first.identity.name).toContain(listBackboneVariants().find((v) => v.isDefault)!.id);
     expect(first.identity.weightsHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('scales its uint8 pixels inside the model: the same embeddings as floats scaled in JavaScript, to float32 rounding', async () => {
+    const backbone = await ensureImageBackbone({ cacheDir });
+    const { variant, sourceDir } = await locateBackbone({ cacheDir });
+    const a = await loadTfjsArtifacts(sourceDir);
+    const floatModel = convertKerasModel(a.modelTopology, decodeWeights(a.weightSpecs, a.weightData), {
+      outputs: [{ name: 'embedding', layer: variant.layer, pool: variant.pool }],
+      inputSize: [variant.recipe.size, variant.recipe.size],
+    });
+    const fixture = async (name: string) => ({ name, data: await readFile(path.join(import.meta.dirname, '../../test/fixtures/images', name)) });
+    const pixels = [
+      await imageToPixels(await fixture('scene.jpg'), backbone.recipe),
+      await imageToPixels(await fixture('quadrants-exif6.jpg'), backbone.recipe),
+      await sketchToPixels(await fixture('sketch-strokes.png'), backbone.recipe),
+    ];
+    const per = pixels[0].length;
+    const u8 = new Uint8Array(per * pixels.length);
+    const f32 = new Float32Array(per * pixels.length);
+    pixels.forEach((p, i) => {
+      u8.set(p, i * per);
+      f32.set(pixelsToTensor(Buffer.from(p), backbone.recipe), i * per);
+    });
+    const dims = [pixels.length, variant.recipe.size, variant.recipe.size, 3];
+    const pixelSession = await OnnxSession.create(backbone.modelPath);
+    const floatSession = await OnnxSession.create(floatModel.bytes);
+    const fromPixels = (await pixelSession.run({ image: { data: u8, dims } })).embedding.data;
+    const fromFloats = (await floatSession.run({ image: { data: f32, dims } })).embedding.data;
+    await Promise.all([pixelSession.close(), floatSession.close()]);
+    let worst = 0;
+    let scale = 0;
+    fromFloats.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - fromPixels[i]));
+      scale = Math.max(scale, Math.abs(v));
+    });
+    expect(scale).toBeGreaterThan(0.1);
+    expect(worst / scale).toBeLessThan(1e-5);
+  });
+
+  it('folds the recipe into one multiply and add per channel', () => {
+    const recipe: ImageRecipe = { ...listBackboneVariants()[0].recipe, size: 2, scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const { multiply, add } = pixelScaling(recipe);
+    const raw = Buffer.from([0, 128, 255, 17, 64, 200, 255, 0, 1, 99, 98, 97]);
+    const tensor = pixelsToTensor(raw, recipe);
+    raw.forEach((v, i) => expect(v * multiply[i % 3] + add[i % 3]).toBeCloseTo(tensor[i], 5));
   });
 
   it('rejects an unknown variant with INVALID_ARGUMENT naming the choices', async () => {

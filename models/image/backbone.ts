@@ -34,7 +34,7 @@ export interface BackboneVariant {
 export interface ImageBackbone {
   /** The cached ONNX file. */
   modelPath: string;
-  /** NHWC float32 [N, size, size, 3], already scaled by `recipe`. */
+  /** NHWC uint8 [N, size, size, 3]: RGB pixels, resized by `recipe`; its scale, mean and std are applied inside the model. */
   inputName: string;
   /** float32 [N, dim], not normalised. */
   outputName: string;
@@ -124,6 +124,7 @@ export async function ensureImageBackbone(options: { cacheDir?: string; variant?
       outputs: [{ name: 'embedding', layer: variant.layer, pool: variant.pool }],
       inputName: 'image',
       inputSize: [variant.recipe.size, variant.recipe.size],
+      pixelInput: pixelScaling(variant.recipe),
       metadata: { variant: variant.id, weightsHash, cacheKey: key },
     });
     const dim = converted.outputs[0].dims[1];
@@ -147,6 +148,9 @@ export async function ensureImageBackbone(options: { cacheDir?: string; variant?
     dim: variant.dim,
     recipe: variant.recipe,
     // The recipe changes the vectors without changing the file, so it is part of the version.
+    // Scaling the pixels inside the model (pixelInput) did not change the identity: the vectors
+    // match the float-input model's to float32 rounding (backbone.test.ts), the same kind of
+    // difference as between execution providers, which share an identity too.
     identity: { name: `image-cnn/${variant.id}`, version: `${CONVERTER_VERSION}+${recipeDigest(variant.recipe)}`, weightsHash },
   };
 }
@@ -162,10 +166,18 @@ export async function locateBackbone(options: { cacheDir?: string; variant?: str
   const cacheDir = options.cacheDir ?? defaultCacheDir;
   const sourceDir = nsfwjsModelDir(variant.model);
   const weightsHash = await hashTfjsModelDir(sourceDir);
-  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size };
+  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size, input: 'uint8' };
   const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
   const modelPath = path.join(cacheDir, `image-${variant.id}-${key.slice(0, 16)}.onnx`);
   return { variant, cacheDir, sourceDir, weightsHash, key, modelPath, name: `image-cnn/${variant.id}` };
+}
+
+/** The recipe's `((v / 255) * scale - mean) / std` as one multiply and add per channel. */
+export function pixelScaling(recipe: ImageRecipe): { multiply: number[]; add: number[] } {
+  return {
+    multiply: recipe.std.map((std) => recipe.scale / (255 * std)),
+    add: recipe.mean.map((mean, c) => -mean / recipe.std[c]),
+  };
 }
 
 function recipeDigest(recipe: ImageRecipe): string {

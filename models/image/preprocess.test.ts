@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isRosettaError } from '../errors.ts';
 import type { RgbImage } from './decode.ts';
-import { imageToTensor, pixelsToTensor, rgbToTensor } from './preprocess.ts';
+import { imageToPixels, imageToTensor, pixelsToTensor, rgbToPixels, rgbToTensor } from './preprocess.ts';
 import type { ImageRecipe } from './recipe.ts';
 
 const clip: ImageRecipe = {
@@ -121,5 +121,17 @@ describe('imageToTensor', () => {
     const direct = await imageToTensor({ name: 'bands.png', data: png }, r);
     const viaRgb = await rgbToTensor(img, r);
     expect(direct).toEqual(viaRgb);
+  });
+});
+
+describe('imageToPixels', () => {
+  it('gives the recipe-sized RGB bytes that imageToTensor scales, and rgbToPixels the same for decoded pixels', async () => {
+    const img = bands(90, 30);
+    const png = await sharp(img.data, { raw: { width: 90, height: 30, channels: 3 } }).png().toBuffer();
+    const r = { ...clip, size: 30 };
+    const pixels = await imageToPixels({ name: 'bands.png', data: png }, r);
+    expect(pixels.length).toBe(30 * 30 * 3);
+    expect(pixelsToTensor(pixels, r)).toEqual(await imageToTensor({ name: 'bands.png', data: png }, r));
+    expect(await rgbToPixels(img, r)).toEqual(pixels);
   });
 });

@@ -75,12 +75,12 @@ export function pixelsToTensor(rgb: Buffer, recipe: ImageRecipe): Float32Array {
 }
 
 /**
- * An already decoded image to a model input tensor (length 3*size*size, in `recipe.layout`).
+ * An already decoded image resized by the recipe: size x size RGB bytes, row-major (NHWC).
  *
  * @example
- * await rgbToTensor({ width: 640, height: 480, data }, clipRecipe) // Float32Array(150528)
+ * await rgbToPixels({ width: 640, height: 480, data }, recipe) // Buffer(224 * 224 * 3)
  */
-export async function rgbToTensor(image: RgbImage, recipe: ImageRecipe): Promise<Float32Array> {
+export async function rgbToPixels(image: RgbImage, recipe: ImageRecipe): Promise<Buffer> {
   checkRecipe(recipe);
   const { width, height, data } = image;
   if (!(width > 0 && height > 0) || data.length !== width * height * 3) {
@@ -89,17 +89,41 @@ export async function rgbToTensor(image: RgbImage, recipe: ImageRecipe): Promise
       `image must hold width*height*3 bytes of RGB; got ${width}x${height} and ${data.length} bytes`,
     );
   }
-  if (width === recipe.size && height === recipe.size) return pixelsToTensor(data, recipe);
-  const resized = await sharp(data, { raw: { width, height, channels: 3 } })
+  if (width === recipe.size && height === recipe.size) return data;
+  return sharp(data, { raw: { width, height, channels: 3 } })
     .resize(recipeResize(recipe))
     .raw()
     .toBuffer();
-  return pixelsToTensor(resized, recipe);
 }
 
 /**
- * An image file to a model input tensor in one sharp pipeline (decode, orient, flatten,
- * resize), then scale/mean/std per channel.
+ * An already decoded image to a model input tensor (length 3*size*size, in `recipe.layout`).
+ *
+ * @example
+ * await rgbToTensor({ width: 640, height: 480, data }, clipRecipe) // Float32Array(150528)
+ */
+export async function rgbToTensor(image: RgbImage, recipe: ImageRecipe): Promise<Float32Array> {
+  return pixelsToTensor(await rgbToPixels(image, recipe), recipe);
+}
+
+/**
+ * An image file to size x size RGB bytes (NHWC) in one sharp pipeline: decode, orient,
+ * flatten, resize. For a model that scales its pixels itself (the built-in CNN).
+ *
+ * @example
+ * await imageToPixels({ name: 'cat.jpg', data }, { size: 224, resize: 'squash', ... }) // Buffer(150528)
+ */
+export async function imageToPixels(input: MediaInput, recipe: ImageRecipe, limits?: Partial<DecodeLimits>): Promise<Buffer> {
+  checkRecipe(recipe);
+  const { data, width, height } = await decodePixels(input, recipeRequest(recipe), limits);
+  if (width !== recipe.size || height !== recipe.size) {
+    throw new RosettaError('INTERNAL', `"${input.name}" decoded to ${width}x${height}, not the recipe's ${recipe.size}x${recipe.size}`);
+  }
+  return data;
+}
+
+/**
+ * An image file to a model input tensor: `imageToPixels`, then scale/mean/std per channel.
  *
  * @example
  * await imageToTensor({ name: 'cat.jpg', data }, { size: 224, resize: 'shortest-side-crop', ... })
@@ -110,7 +134,5 @@ export async function imageToTensor(
   recipe: ImageRecipe,
   limits?: Partial<DecodeLimits>,
 ): Promise<Float32Array> {
-  checkRecipe(recipe);
-  const pixels = await decodePixels(input, recipeRequest(recipe), limits);
-  return pixelsToTensor(pixels.data, recipe);
+  return pixelsToTensor(await imageToPixels(input, recipe, limits), recipe);
 }

@@ -144,4 +144,28 @@ describe('convertKerasModel on tiny models', () => {
     expect(() => convertKerasModel(t, new Map(), { outputs: [{ name: 'y', layer: 'conv', pool: 'avg' }] })).toThrowError(/weight 'conv\/kernel' is missing/);
     expect(() => convertKerasModel(t, new Map(), { outputs: [{ name: 'y', layer: 'nope', pool: 'avg' }] })).toThrowError(/names layer 'nope'/);
   });
+
+  it('takes uint8 pixels with pixelInput and scales each channel before the first layer', async () => {
+    // A 1x1 convolution that keeps each channel: the output is the scaled input itself.
+    const t = topology(2, 2, 3, [['conv', 'Conv2D', { kernel_size: [1, 1], padding: 'valid', use_bias: false }, ['in']]]);
+    const w = weights([['conv/kernel', [1, 1, 3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]]]);
+    const pixelInput = { multiply: [2 / 255, 1, 0.5], add: [-1, 0, 3] };
+    const m = convertKerasModel(t, w, { outputs: [{ name: 'y', layer: 'conv', pool: 'none' }], pixelInput });
+    const session = await OnnxSession.create(m.bytes);
+    const x = Uint8Array.from([0, 10, 20, 255, 1, 2, 128, 0, 255, 7, 8, 9]);
+    const out = await session.run({ image: { data: x, dims: [1, 2, 2, 3] } });
+    await session.close();
+    const expected = Array.from(x, (v, i) => v * pixelInput.multiply[i % 3] + pixelInput.add[i % 3]);
+    expect(out.y.dims).toEqual([1, 2, 2, 3]);
+    Array.from(out.y.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+  });
+
+  it('rejects pixelInput without one finite value per channel', () => {
+    const t = topology(2, 2, 3, [['conv', 'Conv2D', { kernel_size: [1, 1], padding: 'valid', use_bias: false }, ['in']]]);
+    const w = weights([['conv/kernel', [1, 1, 3, 1], [1, 1, 1]]]);
+    const convert = (pixelInput: { multiply: number[]; add: number[] }) => () =>
+      convertKerasModel(t, w, { outputs: [{ name: 'y', layer: 'conv', pool: 'none' }], pixelInput });
+    expect(convert({ multiply: [1, 1], add: [0, 0, 0] })).toThrowError(/pixelInput.multiply must hold 3 finite numbers/);
+    expect(convert({ multiply: [1, 1, 1], add: [0, NaN, 0] })).toThrowError(/pixelInput.add must hold 3 finite numbers/);
+  });
 });

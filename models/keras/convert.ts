@@ -27,12 +27,18 @@ export interface ConvertOptions {
   inputSize?: [number, number];
   opset?: number;
   metadata?: Record<string, string>;
+  /**
+   * Take 8-bit pixels instead of floats: the input becomes NHWC uint8 and the graph computes
+   * `x * multiply[c] + add[c]` per channel before the first layer. Callers then send a quarter
+   * of the bytes and skip a per-pixel pass in JavaScript.
+   */
+  pixelInput?: { multiply: readonly number[]; add: readonly number[] };
 }
 
 export interface ConvertedModel {
   bytes: Uint8Array;
   inputName: string;
-  /** `['N', H, W, C]`: NHWC float32, batch dynamic. */
+  /** `['N', H, W, C]`: NHWC, float32 (uint8 with `pixelInput`), batch dynamic. */
   inputDims: Dim[];
   outputs: (OutputSpec & { dims: Dim[] })[];
   /** Keras layers converted (those the outputs depend on). */
@@ -94,7 +100,8 @@ export function convertKerasModel(
       }
       const c = declared[3];
       inputDims = ['N', h as number, w as number, c];
-      const nchw = g.op('Transpose', [g.input(inputName, 'float32', inputDims)], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const input = options.pixelInput ? scaledPixels(g, inputName, inputDims, options.pixelInput) : g.input(inputName, 'float32', inputDims);
+      const nchw = g.op('Transpose', [input], { perm: [0, 3, 1, 2] }, 'to_nchw');
       tensors.set(layer.name, { value: nchw, shape: [h as number, w as number, c] });
       continue;
     }
@@ -122,4 +129,16 @@ export function convertKerasModel(
     return { ...spec, dims };
   });
   return { bytes: g.serialize(), inputName, inputDims, outputs, layerCount: needed.length };
+}
+
+/** A uint8 NHWC input and its float value per channel: x * multiply[c] + add[c]. */
+function scaledPixels(g: GraphBuilder, name: string, dims: Dim[], pixels: NonNullable<ConvertOptions['pixelInput']>): string {
+  const channels = dims[3] as number;
+  for (const [what, values] of Object.entries(pixels)) {
+    if (values.length !== channels || !values.every(Number.isFinite)) {
+      throw new RosettaError('INVALID_ARGUMENT', `pixelInput.${what} must hold ${channels} finite numbers (one per channel); got [${values.join(', ')}]`);
+    }
+  }
+  const floats = g.op('Cast', [g.input(name, 'uint8', dims)], { to: 1 }, 'pixels_to_float');
+  return g.op('Add', [g.op('Mul', [floats, g.floats('pixel_multiply', pixels.multiply)]), g.floats('pixel_add', pixels.add)], {}, 'scaled_pixels');
 }

@@ -37,7 +37,8 @@ interface Backend {
 }
 
 export interface TensorSpec {
-  data: Float32Array | BigInt64Array | Int32Array;
+  /** Uint8Array is uint8 (8-bit pixels, a quarter of their float size). */
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
   dims: readonly number[];
   /**
    * The caller gives the array up: a worker-thread session moves its buffer instead of copying
@@ -246,9 +247,10 @@ class WorkerBackend implements Backend {
   }
 }
 
-function tensorType(data: TensorSpec['data']): 'float32' | 'int64' | 'int32' {
+function tensorType(data: TensorSpec['data']): 'float32' | 'int64' | 'int32' | 'uint8' {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof BigInt64Array) return 'int64';
+  if (data instanceof Uint8Array) return 'uint8';
   return 'int32';
 }
 

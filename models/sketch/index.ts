@@ -1,2 +1,2 @@
-export { normalizeSketch, sketchToTensor, type SketchOptions } from './normalize.ts';
+export { normalizeSketch, sketchToPixels, sketchToTensor, type SketchOptions } from './normalize.ts';
 export { pseudoSketch, type PseudoSketchOptions } from './pseudo.ts';

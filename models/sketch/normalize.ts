@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { RosettaError } from '../errors.ts';
-import { decodePixels, rgbToTensor, type ImageRecipe, type RawPixels, type RgbImage } from '../image/index.ts';
+import { decodePixels, rgbToPixels, rgbToTensor, type ImageRecipe, type RawPixels, type RgbImage } from '../image/index.ts';
 import type { MediaInput } from '../types.ts';
 import { boundingBox, maskToRgb, removeSmallComponents, stamp, strokeWidth, type Mask } from './mask.ts';
 
@@ -202,4 +202,15 @@ export function normalizeWidth(mask: Mask, target: number): Mask {
  */
 export async function sketchToTensor(input: MediaInput, recipe: ImageRecipe, options?: SketchOptions): Promise<Float32Array> {
   return rgbToTensor(await normalizeSketch(input, options), recipe);
+}
+
+/**
+ * A sketch file to size x size RGB bytes (NHWC): `normalizeSketch`, then the recipe's resize.
+ * For a model that scales its pixels itself (the built-in CNN).
+ *
+ * @example
+ * await sketchToPixels({ name: 'query.png', data }, sketchRecipe) // Buffer(224 * 224 * 3)
+ */
+export async function sketchToPixels(input: MediaInput, recipe: ImageRecipe, options?: SketchOptions): Promise<Buffer> {
+  return rgbToPixels(await normalizeSketch(input, options), recipe);
 }

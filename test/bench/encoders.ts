@@ -83,7 +83,7 @@ async function main(): Promise<void> {
 
   const jpegs = await makeJpegs(IMAGES);
   for (const modality of (process.env.BENCH_ONLY ? [process.env.BENCH_ONLY] : ['image', 'sketch']) as ('image' | 'sketch')[]) {
-    const encoder = (await createEncoder(modality, config)) as StagedEncoder<typeof modality, Float32Array>;
+    const encoder = (await createEncoder(modality, config)) as StagedEncoder<typeof modality, Uint8Array>;
     await encoder.encode(jpegs.slice(0, BATCH)); // warm-up: first runs allocate arenas
     const tensors = await Promise.all(jpegs.map((x) => encoder.prepare(x)));
     // Bare and end-to-end runs alternate, and the overhead is the median of each adjacent
