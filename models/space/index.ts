@@ -28,6 +28,7 @@ export type { LoadedSpace, SpaceDraft, SpaceSummary } from './directory.ts';
 export { SPACE_FILE, CURVES_FILE, TEXT_IDS_FILE, retrievalTasks, stableManifest, parseManifest } from './manifest.ts';
 export type { SpaceManifest, SpaceStage, RecallAtK, RetrievalTask, SystemName, TaskResult, EmergentResult } from './manifest.ts';
 export { curvesSvg } from './curves.ts';
+export { TextHead } from './text-head.ts';
 export { SpaceProjector } from './projector.ts';
 export type { ProjectorOptions } from './projector.ts';
 export { applyDense, BagIndex } from './head-math.ts';

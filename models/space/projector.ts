@@ -10,8 +10,8 @@ import type { BagHeadParams, DenseHeadParams } from '../align/index.ts';
 import type { DenseModality } from './corpus.ts';
 import { loadCurrentSpace, loadSpace, missingCca, type LoadedSpace } from './directory.ts';
 import type { SpaceStage } from './manifest.ts';
-import { applyDense, BagIndex } from './head-math.ts';
-import { withBias } from './init.ts';
+import { applyDense } from './head-math.ts';
+import { TextHead } from './text-head.ts';
 
 export interface ProjectorOptions {
   /**
@@ -36,7 +36,8 @@ export class SpaceProjector implements Projector {
   /** Encoder identity key and feature dim per modality, as the space was trained. */
   readonly encoders: Partial<Record<Modality, { key: string; dim: number }>>;
   private readonly dense: Partial<Record<DenseModality, DenseHeadParams>> = {};
-  private readonly bag: BagIndex;
+  /** The text head, also what the server's text thread rebuilds (server/engine/text-thread.ts). */
+  readonly textHead: TextHead;
 
   constructor(
     readonly space: LoadedSpace,
@@ -55,7 +56,7 @@ export class SpaceProjector implements Projector {
     }
     const text = model.heads.text;
     if (text?.kind !== 'bag') throw new RosettaError('MODEL_INVALID', `space ${this.version} has no text bag head`);
-    this.bag = new BagIndex(text as BagHeadParams);
+    this.textHead = new TextHead(this.version, text as BagHeadParams);
   }
 
   static async load(dir: string, options: ProjectorOptions = {}): Promise<SpaceProjector> {
@@ -97,16 +98,7 @@ export class SpaceProjector implements Projector {
    */
   embedQuery(modality: Modality, features: Float32Array | SparseRow, encoder?: string): Float32Array {
     if (encoder !== undefined) this.checkEncoder(modality, encoder);
-    if (modality === 'text') {
-      const row = features as SparseRow;
-      if (!(row?.ids instanceof Uint32Array) || !(row.weights instanceof Float32Array) || row.ids.length !== row.weights.length) {
-        throw new RosettaError('INVALID_ARGUMENT', 'text features must be a SparseRow {ids: Uint32Array, weights: Float32Array}');
-      }
-      const biased = withBias(row);
-      // The bias row alone would put every unknown text on one point.
-      if (this.bag.known(biased) <= 1) throw new RosettaError('EMPTY_INPUT', `the text has no word space ${this.version} was trained on; use other words`);
-      return this.bag.apply(biased);
-    }
+    if (modality === 'text') return this.textHead.embed(features as SparseRow);
     const head = this.dense[modality];
     if (!head) {
       throw new RosettaError('INVALID_ARGUMENT', `space ${this.version} has no ${modality} head (it has: ${this.modalities.join(', ')}); train it with ${modality} pairs`);

@@ -19,6 +19,7 @@ import type { QueryType, SearchRequest, SearchResponse } from '../api/schemas.ts
 import { combineQuery, type WeightedVector } from './combine.ts';
 import { FUSION_WINDOW, fuseRankings, primaryDepth } from './fusion.ts';
 import { openCollection } from './open.ts';
+import { TextEmbedThread } from './text-thread.ts';
 import { readTuning, type Tuning } from './tuning.ts';
 import { itemView, searchResult, type ItemView } from './views.ts';
 
@@ -43,9 +44,10 @@ export interface EngineOptions {
   /** Where the default space's demo data is, if it must be trained. */
   defaultSpace?: Pick<DefaultSpaceOptions, 'demoDir' | 'demoSize'>;
   /**
-   * Search the vector index and the captions on worker threads, so the event loop that
-   * parses requests is not held by hnswlib's and SQLite's synchronous calls (a server's
-   * choice: each thread costs about 0.4 s to start). Default false.
+   * Search the vector index and the captions, and embed text queries, on worker threads, so
+   * the event loop that parses requests is not held by hnswlib's and SQLite's synchronous
+   * calls or by the text featurizer (a server's choice: each thread costs about 0.4 s to
+   * start). Default false.
    */
   searchThreads?: boolean;
 }
@@ -67,6 +69,8 @@ export class QueryEngine {
     private readonly encoders: QueryEncoders,
     readonly dataDir: string,
     tuning: Tuning,
+    /** Embeds text queries for projectors that are SpaceProjectors (EngineOptions.searchThreads). */
+    private readonly textThread?: TextEmbedThread,
   ) {
     this.projectors.set(projector.version, projector);
     this.tuning = tuning;
@@ -82,8 +86,14 @@ export class QueryEngine {
   static async open(options: EngineOptions): Promise<QueryEngine> {
     const threads = options.searchThreads ? { readThread: true, createIndex: (dim: number) => new ThreadedHnswIndex(dim) } : {};
     const { store, projector } = await openCollection(options.settings, options.dataDir, options.onProgress, options.defaultSpace, threads);
-    const opened: Encoder[] = [];
+    const opened: { close(): Promise<void> }[] = [];
+    let textThread: TextEmbedThread | undefined;
     try {
+      const thread = options.searchThreads ? new TextEmbedThread() : undefined;
+      if (thread) opened.push(thread);
+      // Started beside the encoders; awaited below (a failure to load them comes first).
+      const threadReady = thread?.ready();
+      threadReady?.catch(() => {});
       const load = async <M extends Modality>(m: M) => {
         const e = await createEncoder(m, options.settings);
         opened.push(e);
@@ -91,7 +101,12 @@ export class QueryEngine {
       };
       const [image, sketch, audio, text] = await Promise.all([load('image'), load('sketch'), load('audio'), load('text')]);
       const encoders = { image, sketch, audio, text } as unknown as QueryEncoders;
-      return new QueryEngine(store, projector, encoders, options.dataDir, await readTuning(options.dataDir));
+      if (thread) {
+        // The thread runs the built-in text encoder; a configured external one stays here.
+        if (identityKey(await threadReady!) !== identityKey(text.identity)) await thread.close();
+        else textThread = thread;
+      }
+      return new QueryEngine(store, projector, encoders, options.dataDir, await readTuning(options.dataDir), textThread);
     } catch (err) {
       await Promise.allSettled(opened.map((e) => e.close()));
       await store.close();
@@ -222,6 +237,7 @@ export class QueryEngine {
 
   private async embedText(field: 'text' | 'negativeText', text: string, projector: QueryProjector): Promise<Float32Array> {
     try {
+      if (this.textThread && projector instanceof SpaceProjector) return await this.textThread.embed(text, projector.textHead);
       const [row] = await this.encoders.text.encode([text]);
       return row instanceof Float32Array ? projector.embedQuery('text', row) : projector.embedQuery('text', row as SparseRow);
     } catch (err) {
@@ -341,7 +357,7 @@ export class QueryEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(Object.values(this.encoders).map((e) => (e as Encoder).close()));
+    await Promise.allSettled([...Object.values(this.encoders).map((e) => (e as Encoder).close()), this.textThread?.close()]);
     await this.store.close();
   }
 }
