@@ -166,7 +166,7 @@ export async function locateBackbone(options: { cacheDir?: string; variant?: str
   const cacheDir = options.cacheDir ?? defaultCacheDir;
   const sourceDir = nsfwjsModelDir(variant.model);
   const weightsHash = await hashTfjsModelDir(sourceDir);
-  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size, input: 'uint8' };
+  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size, input: 'uint8 scaled after the NCHW transpose' };
   const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
   const modelPath = path.join(cacheDir, `image-${variant.id}-${key.slice(0, 16)}.onnx`);
   return { variant, cacheDir, sourceDir, weightsHash, key, modelPath, name: `image-cnn/${variant.id}` };

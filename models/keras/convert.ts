@@ -100,8 +100,9 @@ export function convertKerasModel(
       }
       const c = declared[3];
       inputDims = ['N', h as number, w as number, c];
-      const input = options.pixelInput ? scaledPixels(g, inputName, inputDims, options.pixelInput) : g.input(inputName, 'float32', inputDims);
-      const nchw = g.op('Transpose', [input], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const input = g.input(inputName, options.pixelInput ? 'uint8' : 'float32', inputDims);
+      const transposed = g.op('Transpose', [input], { perm: [0, 3, 1, 2] }, 'to_nchw');
+      const nchw = options.pixelInput ? scaledPixels(g, transposed, c, options.pixelInput) : transposed;
       tensors.set(layer.name, { value: nchw, shape: [h as number, w as number, c] });
       continue;
     }
@@ -131,14 +132,18 @@ export function convertKerasModel(
   return { bytes: g.serialize(), inputName, inputDims, outputs, layerCount: needed.length };
 }
 
-/** A uint8 NHWC input and its float value per channel: x * multiply[c] + add[c]. */
-function scaledPixels(g: GraphBuilder, name: string, dims: Dim[], pixels: NonNullable<ConvertOptions['pixelInput']>): string {
-  const channels = dims[3] as number;
-  for (const [what, values] of Object.entries(pixels)) {
+/**
+ * NCHW uint8 pixels as floats, x * multiply[c] + add[c]. Scaled after the transpose, not before:
+ * in front of it the scaling made the model 25 % slower on ORT's CPU provider (6.9 against 5.5
+ * ms per image), as if the transpose could then no longer be folded into the first convolution.
+ */
+function scaledPixels(g: GraphBuilder, pixels: string, channels: number, scaling: NonNullable<ConvertOptions['pixelInput']>): string {
+  for (const [what, values] of Object.entries(scaling)) {
     if (values.length !== channels || !values.every(Number.isFinite)) {
       throw new RosettaError('INVALID_ARGUMENT', `pixelInput.${what} must hold ${channels} finite numbers (one per channel); got [${values.join(', ')}]`);
     }
   }
-  const floats = g.op('Cast', [g.input(name, 'uint8', dims)], { to: 1 }, 'pixels_to_float');
-  return g.op('Add', [g.op('Mul', [floats, g.floats('pixel_multiply', pixels.multiply)]), g.floats('pixel_add', pixels.add)], {}, 'scaled_pixels');
+  const floats = g.op('Cast', [pixels], { to: 1 }, 'pixels_to_float');
+  const perChannel = (name: string, values: readonly number[]) => g.floats(name, values, [1, channels, 1, 1]);
+  return g.op('Add', [g.op('Mul', [floats, perChannel('pixel_multiply', scaling.multiply)]), perChannel('pixel_add', scaling.add)], {}, 'scaled_pixels');
 }
