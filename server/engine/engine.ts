@@ -142,6 +142,10 @@ export class QueryEngine {
     const options = { ...(query.modalities ? { modalities: query.modalities } : {}), ...(filter ? { filter } : {}) };
     const hybrid = type === 'text' && query.hybrid !== false;
 
+    // The keyword list needs only the text: asked for now, it is found while the text is
+    // embedded (both on threads in a server). Without a vector it is asked for again, whole.
+    const strictKeywords = hybrid ? this.keywordHits(query.text!, FUSION_WINDOW, { ...options, mode: 'strict' }) : undefined;
+    strictKeywords?.catch(() => {}); // awaited below, unless the embedding fails first
     let projector: QueryProjector;
     let vector: Float32Array | undefined;
     do {
@@ -160,11 +164,10 @@ export class QueryEngine {
     const exclude = type === 'item' ? this.store.getItem(query.itemId!).id : undefined;
     // Hybrid: the vector list is fused and continued (fusion.ts); an item's own id is dropped.
     // Without a vector (words the space never saw) the keyword list is the one that goes on.
-    // Both lists are asked for at once: with the store's threads they are found side by side.
     const reach = (hybrid ? primaryDepth(depth) : depth) + (exclude === undefined ? 0 : 1);
     const [nearest, keywordHits] = await Promise.all([
       vector ? this.store.nearest(vector, reach, options) : [],
-      hybrid ? this.keywordHits(query.text!, vector ? FUSION_WINDOW : Math.max(depth, FUSION_WINDOW), { ...options, mode: vector ? 'strict' : 'exhaustive' }) : [],
+      !hybrid ? [] : vector ? strictKeywords! : this.keywordHits(query.text!, Math.max(depth, FUSION_WINDOW), { ...options, mode: 'exhaustive' }),
     ]);
     const vectorHits = exclude === undefined ? nearest : nearest.filter((h) => h.id !== exclude);
     let ranked = vectorHits;
