@@ -47,7 +47,7 @@ export interface ConvertedModel {
 
 /**
  * Converts the part of a Keras model that the requested outputs need. The ONNX model takes
- * `image` as NHWC float32 (transposed to NCHW once inside) and returns one pooled tensor per
+ * `image` as NHWC float32, or uint8 with `pixelInput` (transposed to NCHW once inside), and returns one pooled tensor per
  * output. Layers outside that part are never looked at, so an unsupported head does not matter.
  *
  * @example
