@@ -13,6 +13,7 @@ import {
   loadTfjsArtifacts,
   nsfwjsModelDir,
   type NsfwjsModel,
+  type PixelScaling,
   type Pooling,
 } from '../keras/index.ts';
 import type { EncoderIdentity } from '../types.ts';
@@ -148,9 +149,8 @@ export async function ensureImageBackbone(options: { cacheDir?: string; variant?
     dim: variant.dim,
     recipe: variant.recipe,
     // The recipe changes the vectors without changing the file, so it is part of the version.
-    // Scaling the pixels inside the model (pixelInput) did not change the identity: the vectors
-    // match the float-input model's to float32 rounding (backbone.test.ts), the same kind of
-    // difference as between execution providers, which share an identity too.
+    // Scaling the pixels inside the model (pixelInput) did not change the identity: its vectors
+    // are the float-input model's, bit for bit (backbone.test.ts).
     identity: { name: `image-cnn/${variant.id}`, version: `${CONVERTER_VERSION}+${recipeDigest(variant.recipe)}`, weightsHash },
   };
 }
@@ -166,17 +166,21 @@ export async function locateBackbone(options: { cacheDir?: string; variant?: str
   const cacheDir = options.cacheDir ?? defaultCacheDir;
   const sourceDir = nsfwjsModelDir(variant.model);
   const weightsHash = await hashTfjsModelDir(sourceDir);
-  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size, input: 'uint8 scaled after the NCHW transpose' };
+  const spec = { converter: CONVERTER_VERSION, weightsHash, layer: variant.layer, pool: variant.pool, size: variant.recipe.size, input: 'uint8, (x * scale - 255 * mean) / (255 * std) after the NCHW transpose' };
   const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
   const modelPath = path.join(cacheDir, `image-${variant.id}-${key.slice(0, 16)}.onnx`);
   return { variant, cacheDir, sourceDir, weightsHash, key, modelPath, name: `image-cnn/${variant.id}` };
 }
 
-/** The recipe's `((v / 255) * scale - mean) / std` as one multiply and add per channel. */
-export function pixelScaling(recipe: ImageRecipe): { multiply: number[]; add: number[] } {
+/**
+ * The recipe's `((v / 255) * scale - mean) / std` as the model computes it from uint8 pixels:
+ * `(v * scale - 255 * mean) / (255 * std)`, the same value with one rounding.
+ */
+export function pixelScaling(recipe: ImageRecipe): PixelScaling {
   return {
-    multiply: recipe.std.map((std) => recipe.scale / (255 * std)),
-    add: recipe.mean.map((mean, c) => -mean / recipe.std[c]),
+    multiply: recipe.std.map(() => recipe.scale),
+    subtract: recipe.mean.map((mean) => 255 * mean),
+    divide: recipe.std.map((std) => 255 * std),
   };
 }
 

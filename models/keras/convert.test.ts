@@ -149,23 +149,27 @@ describe('convertKerasModel on tiny models', () => {
     // A 1x1 convolution that keeps each channel: the output is the scaled input itself.
     const t = topology(2, 2, 3, [['conv', 'Conv2D', { kernel_size: [1, 1], padding: 'valid', use_bias: false }, ['in']]]);
     const w = weights([['conv/kernel', [1, 1, 3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]]]);
-    const pixelInput = { multiply: [2 / 255, 1, 0.5], add: [-1, 0, 3] };
+    const pixelInput = { multiply: [1, 2, 1], subtract: [127.5, 0, -3], divide: [127.5, 1, 4] };
     const m = convertKerasModel(t, w, { outputs: [{ name: 'y', layer: 'conv', pool: 'none' }], pixelInput });
     const session = await OnnxSession.create(m.bytes);
     const x = Uint8Array.from([0, 10, 20, 255, 1, 2, 128, 0, 255, 7, 8, 9]);
     const out = await session.run({ image: { data: x, dims: [1, 2, 2, 3] } });
     await session.close();
-    const expected = Array.from(x, (v, i) => v * pixelInput.multiply[i % 3] + pixelInput.add[i % 3]);
+    const c = (i: number) => i % 3;
+    const expected = Array.from(x, (v, i) => Math.fround((v * pixelInput.multiply[c(i)] - pixelInput.subtract[c(i)]) / pixelInput.divide[c(i)]));
     expect(out.y.dims).toEqual([1, 2, 2, 3]);
-    Array.from(out.y.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    expect(Array.from(out.y.data)).toEqual(expected);
   });
 
-  it('rejects pixelInput without one finite value per channel', () => {
+  it('rejects pixelInput without one finite value per channel, or a divide of 0', () => {
     const t = topology(2, 2, 3, [['conv', 'Conv2D', { kernel_size: [1, 1], padding: 'valid', use_bias: false }, ['in']]]);
     const w = weights([['conv/kernel', [1, 1, 3, 1], [1, 1, 1]]]);
-    const convert = (pixelInput: { multiply: number[]; add: number[] }) => () =>
-      convertKerasModel(t, w, { outputs: [{ name: 'y', layer: 'conv', pool: 'none' }], pixelInput });
-    expect(convert({ multiply: [1, 1], add: [0, 0, 0] })).toThrowError(/pixelInput.multiply must hold 3 finite numbers/);
-    expect(convert({ multiply: [1, 1, 1], add: [0, NaN, 0] })).toThrowError(/pixelInput.add must hold 3 finite numbers/);
+    const ok = { multiply: [1, 1, 1], subtract: [0, 0, 0], divide: [1, 1, 1] };
+    const convert = (patch: Partial<typeof ok>) => () =>
+      convertKerasModel(t, w, { outputs: [{ name: 'y', layer: 'conv', pool: 'none' }], pixelInput: { ...ok, ...patch } });
+    expect(convert({})).not.toThrow();
+    expect(convert({ multiply: [1, 1] })).toThrowError(/pixelInput.multiply must hold 3 finite numbers/);
+    expect(convert({ subtract: [0, NaN, 0] })).toThrowError(/pixelInput.subtract must hold 3 finite numbers/);
+    expect(convert({ divide: [1, 0, 1] })).toThrowError(/pixelInput.divide must hold 3 finite numbers \(one per channel, none 0\)/);
   });
 });

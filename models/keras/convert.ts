@@ -19,6 +19,13 @@ export interface OutputSpec {
   gemP?: number;
 }
 
+/** Per channel: (x * multiply[c] - subtract[c]) / divide[c]. */
+export interface PixelScaling {
+  multiply: readonly number[];
+  subtract: readonly number[];
+  divide: readonly number[];
+}
+
 export interface ConvertOptions {
   outputs: readonly OutputSpec[];
   /** ONNX input name; default 'image'. */
@@ -29,10 +36,11 @@ export interface ConvertOptions {
   metadata?: Record<string, string>;
   /**
    * Take 8-bit pixels instead of floats: the input becomes NHWC uint8 and the graph computes
-   * `x * multiply[c] + add[c]` per channel before the first layer. Callers then send a quarter
-   * of the bytes and skip a per-pixel pass in JavaScript.
+   * `(x * multiply[c] - subtract[c]) / divide[c]` per channel before the first layer. Callers
+   * then send a quarter of the bytes and skip a per-pixel pass in JavaScript. With multiply 1
+   * and a subtract that float32 holds exactly (e.g. 127.5), only the division rounds.
    */
-  pixelInput?: { multiply: readonly number[]; add: readonly number[] };
+  pixelInput?: PixelScaling;
 }
 
 export interface ConvertedModel {
@@ -133,17 +141,21 @@ export function convertKerasModel(
 }
 
 /**
- * NCHW uint8 pixels as floats, x * multiply[c] + add[c]. Scaled after the transpose, not before:
- * in front of it the scaling made the model 25 % slower on ORT's CPU provider (6.9 against 5.5
- * ms per image), as if the transpose could then no longer be folded into the first convolution.
+ * NCHW uint8 pixels as floats, (x * multiply[c] - subtract[c]) / divide[c]. Scaled after the
+ * transpose, not before: in front of it the model ran 25 % slower on ORT's CPU provider (6.9
+ * against 5.5 ms per image), as if the transpose could then no longer be folded into the first
+ * convolution. A division, not a multiplication by the inverse: for the built-in recipe,
+ * (x - 127.5) / 127.5 rounds once and gives the float32 that JavaScript's
+ * ((x / 255) - 0.5) / 0.5 gives, for every x (backbone.test.ts).
  */
-function scaledPixels(g: GraphBuilder, pixels: string, channels: number, scaling: NonNullable<ConvertOptions['pixelInput']>): string {
-  for (const [what, values] of Object.entries(scaling)) {
-    if (values.length !== channels || !values.every(Number.isFinite)) {
-      throw new RosettaError('INVALID_ARGUMENT', `pixelInput.${what} must hold ${channels} finite numbers (one per channel); got [${values.join(', ')}]`);
+function scaledPixels(g: GraphBuilder, pixels: string, channels: number, scaling: PixelScaling): string {
+  for (const [what, values] of Object.entries(scaling) as [string, readonly number[]][]) {
+    if (values.length !== channels || !values.every(Number.isFinite) || (what === 'divide' && values.includes(0))) {
+      throw new RosettaError('INVALID_ARGUMENT', `pixelInput.${what} must hold ${channels} finite numbers (one per channel${what === 'divide' ? ', none 0' : ''}); got [${values.join(', ')}]`);
     }
   }
   const floats = g.op('Cast', [pixels], { to: 1 }, 'pixels_to_float');
   const perChannel = (name: string, values: readonly number[]) => g.floats(name, values, [1, channels, 1, 1]);
-  return g.op('Add', [g.op('Mul', [floats, perChannel('pixel_multiply', scaling.multiply)]), perChannel('pixel_add', scaling.add)], {}, 'scaled_pixels');
+  const shifted = g.op('Sub', [g.op('Mul', [floats, perChannel('pixel_multiply', scaling.multiply)]), perChannel('pixel_subtract', scaling.subtract)]);
+  return g.op('Div', [shifted, perChannel('pixel_divide', scaling.divide)], {}, 'scaled_pixels');
 }

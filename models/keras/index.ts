@@ -3,7 +3,7 @@ export type { NsfwjsModel, TfjsArtifacts, WeightGroup, WeightSpec } from './arti
 export { decodeWeights } from './weights.ts';
 export type { KerasWeight } from './weights.ts';
 export { CONVERTER_VERSION, convertKerasModel } from './convert.ts';
-export type { ConvertOptions, ConvertedModel, OutputSpec } from './convert.ts';
+export type { ConvertOptions, ConvertedModel, OutputSpec, PixelScaling } from './convert.ts';
 export { layerConverters } from './layers.ts';
 export { GEM_EPS, poolings } from './pooling.ts';
 export type { Pooling } from './pooling.ts';
