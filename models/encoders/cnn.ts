@@ -34,6 +34,11 @@ export interface CnnEncoderOptions {
   decodeSlots?: number;
 }
 
+/** The cores the network leaves free, at least 1: how many files an encoder decodes at once by default. */
+export function defaultDecodeSlots(intraOpThreads = 1): number {
+  return Math.max(1, os.availableParallelism() - intraOpThreads);
+}
+
 /**
  * An image or sketch encoder over one ONNX session: `prepare` turns a file into the model's
  * input pixels (the step that can fail per file), `run` stacks a batch and runs the network.
@@ -64,7 +69,7 @@ export async function createCnnEncoder<M extends VisualModality>(
   });
   const size = model.recipe.size;
   const perImage = size * size * 3;
-  const decode = pLimit(options.decodeSlots ?? Math.max(1, os.availableParallelism() - intraOpThreads));
+  const decode = pLimit(options.decodeSlots ?? defaultDecodeSlots(intraOpThreads));
 
   const prepare = (input: MediaInput) => decode(() => preprocess(input, model.recipe));
   const run = async (batch: Uint8Array[]): Promise<Float32Array[]> => {
