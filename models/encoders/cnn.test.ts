@@ -39,13 +39,13 @@ describe('createCnnEncoder', () => {
     await Promise.all(opened.map((e) => e.close()));
   });
 
-  it('decodes at most decodeSlots files at once, and every file still gets its row', async () => {
-    for (const slots of [1, 3]) {
+  it('decodes at most decodeSlots files at once (Infinity: all), and every file still gets its row', async () => {
+    for (const slots of [1, 3, Number.POSITIVE_INFINITY]) {
       const { seen, preprocess } = counted();
       const encoder = await createCnnEncoder('image', backbone, preprocess, { decodeSlots: slots });
       opened.push(encoder);
       const rows = await encoder.encode(inputs);
-      expect(seen.most).toBe(slots);
+      expect(seen.most).toBe(Math.min(slots, inputs.length));
       expect(rows).toHaveLength(inputs.length);
       for (const row of rows) expect(Math.hypot(...row)).toBeCloseTo(1, 5);
     }

@@ -26,10 +26,10 @@ export interface CnnEncoderOptions {
   identity?: EncoderIdentity;
   intraOpThreads?: number;
   /**
-   * Files decoded at once; more wait their turn. Default: the cores the network leaves free
-   * (at least 1). Each sharp decode runs on its own threads, and on 2 cores four of them at
-   * once took CPU from the network's thread: end to end 91 images/s against 97 with one
-   * (bare network 126/s, same run).
+   * Files prepared at once; more wait their turn (Infinity: no limit). Default: the cores the
+   * network leaves free (at least 1). Each sharp decode runs on its own threads, and on 2 cores
+   * four of them at once took CPU from the network's thread: end to end 91 images/s against 97
+   * with one (bare network 126/s, same run). See decodeSlotsFor in registry.ts for sketches.
    */
   decodeSlots?: number;
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import sharp from 'sharp';
 import { loadConfig } from '../../bin/config.ts';
 import { createEncoder, type StagedEncoder, type MediaInput } from '../../models/index.ts';
-import { defaultDecodeSlots } from '../../models/encoders/index.ts';
+import { decodeSlotsFor } from '../../models/encoders/index.ts';
 import { pcm16Wav } from '../../indexer/job/testing.ts';
 import { median, timeRuns } from './timing.ts';
 
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const setup = `${IMAGES} 512-px JPEGs, batch ${BATCH}, median of 5 alternating rounds`;
     row(`${modality} encoder, end to end (decode + resize + CNN, pipelined)`, rate(median(e2e)), 'images/s', setup);
     row(`${modality} encoder, bare ONNX Runtime on prepared tensors`, rate(median(bare)), 'images/s', setup);
-    row(`${modality} preprocessing alone`, rate(median(prep)), 'images/s', `${setup}; ${defaultDecodeSlots()} file(s) decoded at a time, as the encoder schedules them beside the network`);
+    row(`${modality} preprocessing alone`, rate(median(prep)), 'images/s', `${setup}; ${Number.isFinite(decodeSlotsFor(modality)) ? `${decodeSlotsFor(modality)} at a time` : 'all at once'}, as the encoder schedules them beside the network`);
     row(`${modality} end-to-end overhead over bare ONNX Runtime (median of paired rounds)`, pairedOverhead * 100, '%', setup);
     report(`${modality}: end-to-end ${rate(median(e2e)).toFixed(1)}/s | bare ONNX Runtime ${rate(median(bare)).toFixed(1)}/s | preprocessing alone ${rate(median(prep)).toFixed(1)}/s | overhead ${(pairedOverhead * 100).toFixed(1)}% (paired rounds: ${e2e.map((t, i) => `${((t / bare[i] - 1) * 100).toFixed(0)}%`).join(' ')})  (${setup}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
     await encoder.close();
