@@ -2,14 +2,13 @@
  * The mask operations as they were before mask.ts was rewritten for speed (plain loops, written
  * for clarity), kept as the oracle that mask.test.ts compares the fast ones with: their output
  * must be bit-identical, so features cached before the rewrite stay valid. Imported only by
- * tests; do not use it.
+ * tests; do not use it. close() was not rewritten, so it is not repeated here.
  */
 /*
  * Binary stroke masks (1 = ink, 0 = paper, row-major) and the few shape operations sketches
  * need. sharp has dilate/erode but no thinning, connected components or bounding box, so those
  * are written here; each is a linear or near-linear pass over a few hundred thousand pixels.
  */
-import sharp from 'sharp';
 import type { Box, Mask } from './mask.ts';
 
 export const inkCount = (m: Mask): number => m.data.reduce((n, v) => n + v, 0);
@@ -157,23 +156,6 @@ export function stamp(m: Mask, width: number): Mask {
     }
   }
   return { width: w, height: h, data: out };
-}
-
-/**
- * Morphological closing with sharp (dilate, then erode; a (2r+1)-square element): joins ink
- * less than 2r px apart. sharp's morphology treats dark pixels as foreground, so ink is 0 on 255.
- */
-export async function close(m: Mask, radius: number): Promise<Mask> {
-  if (radius < 1) return m;
-  const grey = Buffer.alloc(m.data.length);
-  for (let i = 0; i < grey.length; i++) grey[i] = m.data[i] ? 0 : 255;
-  const raw = { width: m.width, height: m.height, channels: 1 as const };
-  // Two pipelines: sharp applies at most one dilate and one erode per pipeline, in its own order.
-  const grown = await sharp(grey, { raw }).dilate(radius).toColourspace('b-w').raw().toBuffer();
-  const closed = await sharp(grown, { raw }).erode(radius).toColourspace('b-w').raw().toBuffer();
-  const data = new Uint8Array(m.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = closed[i] < 128 ? 1 : 0;
-  return { width: m.width, height: m.height, data };
 }
 
 /** Drops 8-connected ink components with fewer than `minPixels` pixels (specks, noise). */

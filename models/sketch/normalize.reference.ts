@@ -1,58 +1,15 @@
 /**
  * The sketch normaliser as it was before normalize.ts was rewritten for speed, kept as the
  * oracle that normalize.test.ts compares the fast one with (their output must be bit-identical,
- * so features cached before the rewrite stay valid). Imported only by tests; do not use it.
+ * so features cached before the rewrite stay valid). The steps the rewrite left alone come from
+ * canvas.ts. Imported only by tests; do not use it.
  */
-import sharp from 'sharp';
 import { RosettaError } from '../errors.ts';
-import { decodePixels, type RawPixels, type RgbImage } from '../image/index.ts';
+import type { RawPixels, RgbImage } from '../image/index.ts';
 import type { MediaInput } from '../types.ts';
+import { checkOptions, inkThreshold, loadPixels, minContrast, minSpeck, nameOf, squareMask, type SketchOptions } from './canvas.ts';
 import type { Mask } from './mask.ts';
 import { boundingBox, maskToRgb, removeSmallComponents, stamp, strokeWidth } from './mask.reference.ts';
-import type { SketchOptions } from './normalize.ts';
-
-const defaults: Required<SketchOptions> = { size: 256, strokeWidth: 3 / 256, margin: 0.06, normalizeStrokes: true };
-
-/** Large drawings are analysed at most this big; strokes survive, memory and time stay small. */
-const analysisSide = 1024;
-/** Ink below this share of full contrast is paper texture or compression noise. */
-const inkThreshold = 0.25;
-/** Ink components smaller than this (in analysis pixels) are specks, not strokes. */
-const minSpeck = 3;
-/** Less contrast than this (of 255) between paper and the darkest ink means a blank page. */
-const minContrast = 40;
-
-const isRgbImage = (x: MediaInput | RgbImage): x is RgbImage => 'width' in x && 'height' in x;
-const nameOf = (x: MediaInput | RgbImage): string => (isRgbImage(x) ? 'sketch image' : x.name);
-
-function checkOptions(options: SketchOptions): Required<SketchOptions> {
-  const o = { ...defaults, ...options };
-  const bad = (what: string) => new RosettaError('INVALID_ARGUMENT', `options.${what}`);
-  if (!Number.isInteger(o.size) || o.size < 16 || o.size > 2048) throw bad(`size must be an integer in 16..2048, got ${o.size}`);
-  if (!(o.strokeWidth > 0 && o.strokeWidth < 0.25)) throw bad(`strokeWidth must be in (0, 0.25), got ${o.strokeWidth}`);
-  if (!(o.margin >= 0 && o.margin <= 1)) throw bad(`margin must be in 0..1, got ${o.margin}`);
-  return o;
-}
-
-/** Pixels to analyse: decoded (alpha kept) and shrunk to at most `analysisSide`. */
-async function loadPixels(input: MediaInput | RgbImage): Promise<RawPixels> {
-  if (isRgbImage(input)) {
-    if (input.data.length !== input.width * input.height * 3) {
-      throw new RosettaError('INVALID_ARGUMENT', `sketch image must hold width*height*3 bytes of RGB`);
-    }
-    if (Math.max(input.width, input.height) <= analysisSide) return { ...input, channels: 3 };
-    const { data, info } = await sharp(input.data, { raw: { width: input.width, height: input.height, channels: 3 } })
-      .resize({ width: analysisSide, height: analysisSide, fit: 'inside' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, channels: 3, data };
-  }
-  return decodePixels(input, {
-    svg: { side: 512, fit: 'long' },
-    keepAlpha: true,
-    resize: { width: analysisSide, height: analysisSide, fit: 'inside', withoutEnlargement: true },
-  });
-}
 
 /**
  * Luminance, with transparency composited onto a background that contrasts with the strokes:
@@ -142,24 +99,7 @@ export async function normalizeSketch(input: MediaInput | RgbImage, options: Ske
   const bbox = boundingBox(strokes);
   if (!bbox) throw new RosettaError('EMPTY_INPUT', `Sketch "${name}" has no strokes.`);
 
-  // Square crop centred on the strokes; the part outside the picture is paper.
-  const long = Math.max(bbox.width, bbox.height);
-  const side = Math.max(1, Math.round(long * (1 + 2 * o.margin)));
-  const left = Math.round(bbox.left + bbox.width / 2 - side / 2);
-  const top = Math.round(bbox.top + bbox.height / 2 - side / 2);
-  const square = Buffer.alloc(side * side);
-  for (let y = Math.max(0, top); y < Math.min(px.height, top + side); y++) {
-    const x0 = Math.max(0, left);
-    const x1 = Math.min(px.width, left + side);
-    square.set(ink.subarray(y * px.width + x0, y * px.width + x1), (y - top) * side + (x0 - left));
-  }
-  const scaled = await sharp(square, { raw: { width: side, height: side, channels: 1 } })
-    .resize(o.size, o.size, { kernel: 'lanczos3' })
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer();
-  let mask: Mask = { width: o.size, height: o.size, data: new Uint8Array(o.size * o.size) };
-  for (let i = 0; i < mask.data.length; i++) mask.data[i] = scaled[i] >= threshold ? 1 : 0;
+  let mask = await squareMask(ink, px, bbox, o, threshold);
   if (o.normalizeStrokes) mask = normalizeWidth(mask, Math.max(1, o.strokeWidth * o.size));
   return { width: o.size, height: o.size, data: maskToRgb(mask) };
 }
