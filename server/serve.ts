@@ -16,6 +16,7 @@ import { CURRENT_FILE, loadSpace, readCurrentVersion, spacesDir, type DefaultSpa
 import { createApp } from './api/app.ts';
 import { ServerMetrics } from './api/metrics.ts';
 import { creditSchema } from './api/schemas.ts';
+import { hnswlibBuild } from '../indexer/vector/index.ts';
 import { QueryEngine } from './engine/index.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
@@ -111,7 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw new RosettaError('NOT_READY', 'the server closed while loading');
       }
       engine = e;
-      logger.info({ items: e.store.stats().items, space: e.projector.version }, 'collection loaded');
+      logger.info({ items: e.store.stats().items, space: e.projector.version, hnswlib: hnswlibBuild }, 'collection loaded');
       return e;
     },
     (err: unknown) => {

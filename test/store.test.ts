@@ -321,6 +321,31 @@ describe('updateItem, deleteItem and getItem', () => {
     expect(await store.updateItem(id, { sourcePath: '/moved/2.jpg' })).toEqual({ id, status: 'unchanged' });
   });
 
+  it('gives page summaries that follow every caption, thumbnail, re-add and delete after a first read', async () => {
+    const store = await fresh();
+    const { id } = await store.addItem(makeItem(2, { captions: [{ text: 'kite', source: 'manifest' }], thumbnail: webp }));
+    const { id: other } = await store.addItem(makeItem(3));
+    const summary = () => store.getSummaries([id, other, 999]).get(id);
+    expect(summary()).toEqual({ id, externalId: 'image/2', modality: 'image', caption: 'kite', hasThumbnail: true });
+    expect(store.getSummaries([id, other, 999]).size).toBe(2);
+
+    await store.updateItem(id, { captions: [{ text: 'a blue kite', source: 'user' }] });
+    expect(summary()).toMatchObject({ caption: 'a blue kite', hasThumbnail: true });
+    await store.updateItem(id, { thumbnail: null });
+    expect(summary()).toMatchObject({ caption: 'a blue kite', hasThumbnail: false });
+    // A re-add of the same externalId replaces its manifest captions, keeping the user's first.
+    await store.addItem(makeItem(2, { captions: [{ text: 'a red kite', source: 'manifest' }], thumbnail: webp }));
+    expect(summary()).toMatchObject({ caption: 'a blue kite', hasThumbnail: true });
+    await store.updateItem(id, { captions: [] });
+    expect(summary()).toMatchObject({ caption: null });
+    // A write that fails is rolled back, and the summary stays the committed one.
+    await expectCode(store.updateItem(id, { captions: [{ text: 'lost', source: 'user' }], features: [{ ...imageFeature(5), dim: 31 }] }), 'DIMENSION_MISMATCH');
+    expect(summary()).toMatchObject({ caption: null });
+    await store.deleteItem(id);
+    expect(summary()).toBeUndefined();
+    expect(store.getSummaries([other]).get(other)).toMatchObject({ externalId: 'audio/3' });
+  });
+
   it('re-projects an item whose features are updated', async () => {
     const store = await fresh();
     const { id } = await store.addItem(makeItem(2));

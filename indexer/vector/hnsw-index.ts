@@ -1,7 +1,7 @@
-import hnswlib from 'hnswlib-node';
 import { RosettaError } from '../../models/errors.ts';
 import { replaceFile } from './atomic-file.ts';
 import { readHnswHeader } from './hnsw-file.ts';
+import { hnswlib } from './hnswlib-binding.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { VectorHit, VectorIndex } from './types.ts';
 import { checkId, checkK, normalised } from './validate.ts';

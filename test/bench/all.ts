@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../../bin/config.ts';
+import { hnswlibBuild } from '../../indexer/vector/index.ts';
 import { buildDemoData } from '../../data/demo/index.ts';
 import type { Device } from '../../models/index.ts';
 import { CURVES_FILE, ensureDefaultSpace, loadCurrentSpace, readCurrentVersion, SPACE_FILE } from '../../models/space/index.ts';
@@ -62,6 +63,8 @@ interface Machine {
   memoryGiB: number;
   os: string;
   node: string;
+  /** Which hnswlib-node build searches: an x86-64 level built at install, or npm's portable one. */
+  hnswlib: string;
 }
 
 /** The environment that changes what a run measures, spelled as a prefix of its command. */
@@ -83,6 +86,7 @@ function machine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${distro ? `${distro}, ` : ''}${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    hnswlib: hnswlibBuild,
   };
 }
 
@@ -209,7 +213,7 @@ function provenance(record: RunRecord | undefined, current: Machine): string {
   const same = JSON.stringify(m) === JSON.stringify(current);
   return (
     `Command: \`${record.command}\` · run ${record.date.slice(0, 16).replace('T', ' ')} UTC${record.seconds > 0 ? ` · ${record.seconds.toFixed(0)} s` : ''}${record.loadBefore ? ` · load average ${record.loadBefore.map((l) => l.toFixed(1)).join(' ')} at the start` : ''}${record.quick ? ' · **quick mode: not for comparison**' : ''}` +
-    (same ? '' : ` · on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}`)
+    (same ? '' : ` · on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}, hnswlib ${m.hnswlib ?? 'portable'}`)
   );
 }
 
@@ -313,9 +317,9 @@ async function writeReport(records: Partial<Record<Area, RunRecord>>): Promise<v
     '',
     `Regenerated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${values.report ? ' -- --report' : only ? ` -- --only ${only}` : ''}\` on:`,
     '',
-    '| CPU | cores | memory | OS | node |',
-    '|---|---:|---:|---|---|',
-    `| ${current.cpu} | ${current.cores} | ${current.memoryGiB} GiB | ${current.os} | ${current.node} |`,
+    '| CPU | cores | memory | OS | node | hnswlib-node build |',
+    '|---|---:|---:|---|---|---|',
+    `| ${current.cpu} | ${current.cores} | ${current.memoryGiB} GiB | ${current.os} | ${current.node} | ${current.hnswlib} |`,
     '',
     'Each section names the command behind its numbers and when it ran; a section from an earlier run says so.',
     '',

@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { destination as logFile, pino, type Logger } from 'pino';
 import { loadConfig } from '../../bin/config.ts';
+import { hnswlibBuild } from '../../indexer/vector/index.ts';
 import { SpaceProjector } from '../../models/space/index.ts';
 import { encoderSettings, startServer, type RunningServer } from '../../server/serve.ts';
 import { ensureBenchCollection } from './api/collection.ts';
@@ -95,7 +96,7 @@ function table(rows: Row[]): string[] {
 
 async function main(): Promise<void> {
   const loadBefore = load();
-  log(`# bench:api  ${new Date().toISOString()}  ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}  node ${process.version}`);
+  log(`# bench:api  ${new Date().toISOString()}  ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}  node ${process.version}  hnswlib ${hnswlibBuild}`);
   log(`load average before: ${loadBefore}`);
 
   const projector = await SpaceProjector.current(settings.modelsDir);
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
   const out = path.join(artifacts, ITEMS === 100_000 && !only ? 'bench-api.json' : `bench-api-${ITEMS}${only ? `-${only}` : ''}.json`);
   const results = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, hnswlib: hnswlibBuild, loadBefore, loadAfter },
     space: projector.version,
     collection: { reused, ...build },
     goal: GOAL,
