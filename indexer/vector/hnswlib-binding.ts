@@ -76,7 +76,12 @@ export function loadHnswlib(cap = process.env.ROSETTA_HNSWLIB): { binding: Hnswl
   const supported = builds.indexOf(cpuLevel(cpuFlags()));
   for (const level of HNSWLIB_LEVELS.slice(Math.max(ceiling, supported))) {
     const addon = levelAddon(level);
-    if (addon) return { binding: require(addon) as HnswlibBinding, build: level };
+    if (!addon) continue;
+    try {
+      return { binding: require(addon) as HnswlibBinding, build: level };
+    } catch {
+      // One that no longer loads (a shared library gone since it was built) is as good as missing.
+    }
   }
   return { binding: require('hnswlib-node') as HnswlibBinding, build: 'portable' };
 }
