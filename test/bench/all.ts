@@ -63,8 +63,11 @@ interface Machine {
   memoryGiB: number;
   os: string;
   node: string;
-  /** Which hnswlib-node build searches: an x86-64 level built at install, or npm's portable one. */
-  hnswlib: string;
+  /**
+   * Which hnswlib-node build searches: an x86-64 level built at install, or npm's portable one.
+   * Records of runs from before this field existed lack it; they ran the portable build.
+   */
+  hnswlib?: string;
 }
 
 /** The environment that changes what a run measures, spelled as a prefix of its command. */
