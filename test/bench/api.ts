@@ -20,6 +20,8 @@
 // BENCH_ONLY=build only builds the collection. BENCH_API_PROFILE=1 adds a text run under the
 // CPU profiler (its own run, not in the table) and lists the server's hot spots.
 // Content and thumbnail routes are not benchmarked: the items' files do not exist.
+// api/thread-layout.ts is a study beside it: the tail a stand-in server with this server's CPU
+// per thread gets on this machine, by thread layout and by CPU per query (issue 5).
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,0 +1,151 @@
+// npx tsx test/bench/api/thread-layout.ts [--rounds 3] [--seconds 12] [--rates 250,500]
+//   [--layouts three-threads,one-thread] [--scales 1,0.5]
+//
+// A study, not a goal: how the API server's thread layout alone shapes the latency tail of a
+// text query on this machine (issue 5). A stand-in HTTP server does fixed CPU work per request
+// (a busy loop, so no GC, no SQLite, no HNSW) split across worker threads the way each layout
+// splits it, and bench:api's own paced load generator (load.ts) drives it at each rate. The CPU
+// times are the real server's per-thread CPU per text query at 500 req/s (session 5, read from
+// /proc/self/task): main 0.9 ms in three slices, keyword plan 0.7, text embedding 0.4, HNSW
+// search 0.7. Layouts, in the order one round runs them:
+// - three-threads: what the server does now: the main thread sends the text to the caption
+//   reader and the text thread at once, then the vector to the HNSW thread (2 round trips in a
+//   row, 3 threads woken per query);
+// - two-threads: the keyword plan on its thread, the text embedding and the HNSW search together
+//   on another (1 round trip, 2 threads woken);
+// - one-thread: all three on one search thread (1 round trip, 1 thread woken);
+// - inline: everything on the main thread.
+// --scales multiplies every CPU time (1 = today's server): what a cheaper query would buy.
+// Each round runs every layout and scale once, so the host's drift (which moves latency by far
+// more than any of this) falls on all of them alike; the table gives the median over rounds.
+import http from 'node:http';
+import { Worker } from 'node:worker_threads';
+import { median } from '../timing.ts';
+import { runLoad } from './load.ts';
+
+function flag(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+}
+
+const ROUNDS = Number(flag('rounds', '3'));
+const SECONDS = Number(flag('seconds', '12'));
+const RATES = flag('rates', '250,500').split(',').map(Number);
+const CONNECTIONS = 16;
+/** CPU milliseconds per text query, by the thread that does the work in the real server. */
+const WORK = { parse: 0.3, fuse: 0.1, respond: 0.5, keywords: 0.7, embed: 0.4, hnsw: 0.7 };
+const ALL_LAYOUTS = ['three-threads', 'two-threads', 'one-thread', 'inline'] as const;
+type Layout = (typeof ALL_LAYOUTS)[number];
+const LAYOUTS = flag('layouts', ALL_LAYOUTS.join(',')).split(',') as Layout[];
+for (const layout of LAYOUTS) if (!ALL_LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout}; the layouts are ${ALL_LAYOUTS.join(', ')}`);
+const SCALES = flag('scales', '1').split(',').map(Number);
+
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** A worker that spins for the milliseconds each message asks, then answers with a vector-sized reply. */
+function spinner(): { run: (ms: number) => Promise<void>; close: () => Promise<number> } {
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     parentPort.on('message', ({ id, ms }) => {
+       const until = performance.now() + ms;
+       while (performance.now() < until);
+       parentPort.postMessage({ id, vector: new Float32Array(256) });
+     });`,
+    { eval: true },
+  );
+  const waiting = new Map<number, () => void>();
+  worker.on('message', ({ id }: { id: number }) => {
+    waiting.get(id)!();
+    waiting.delete(id);
+  });
+  let next = 0;
+  return {
+    run: (ms) =>
+      new Promise((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        worker.postMessage({ id, ms });
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+async function standIn(layout: Layout, scale: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const workers = { three: 3, two: 2, one: 1, inline: 0 }[layout.split('-')[0] as 'three' | 'two' | 'one' | 'inline'];
+  const threads = Array.from({ length: workers }, spinner);
+  const work = Object.fromEntries(Object.entries(WORK).map(([k, ms]) => [k, ms * scale])) as typeof WORK;
+  const search = async () => {
+    if (layout === 'three-threads') {
+      await Promise.all([threads[0].run(work.keywords), threads[1].run(work.embed)]);
+      spin(work.fuse);
+      await threads[2].run(work.hnsw);
+    } else if (layout === 'two-threads') {
+      await Promise.all([threads[0].run(work.keywords), threads[1].run(work.embed + work.hnsw)]);
+      spin(work.fuse);
+    } else if (layout === 'one-thread') {
+      await threads[0].run(work.keywords + work.embed + work.hnsw + work.fuse);
+    } else {
+      spin(work.keywords + work.embed + work.hnsw + work.fuse);
+    }
+  };
+  // A page of 20 results, about the size the real server sends.
+  const page = JSON.stringify({
+    results: Array.from({ length: 20 }, (_, i) => ({ id: i, externalId: `item-${i}`, modality: 'image', score: 0.5, caption: 'c'.repeat(80), thumbnailUrl: `/api/items/${i}/thumbnail`, contentUrl: `/api/items/${i}/content` })),
+    took_ms: 1,
+  });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString());
+      spin(work.parse);
+      void search().then(() => {
+        spin(work.respond);
+        res.setHeader('content-type', 'application/json');
+        res.end(page);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all(threads.map((t) => t.close()));
+    },
+  };
+}
+
+const bodies = Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `query ${i}`, k: 20 }));
+const results = new Map<string, { p50: number; p90: number; p99: number; cpu: number }[]>();
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const layout of LAYOUTS) for (const scale of SCALES) {
+    const server = await standIn(layout, scale);
+    try {
+      await runLoad({ url: server.url, bodies, connections: CONNECTIONS, seconds: 3 });
+      for (const rate of RATES) {
+        const r = await runLoad({ url: server.url, bodies, connections: CONNECTIONS, seconds: SECONDS, rate });
+        const p = r.latencyMs.percentiles;
+        const key = `${layout}@${rate}@${scale}`;
+        results.set(key, [...(results.get(key) ?? []), { p50: p.p50, p90: p.p90, p99: p.p99, cpu: r.serverCpuMs }]);
+        process.stdout.write(`round ${round} ${key}: p50 ${p.p50.toFixed(1)} p90 ${p.p90.toFixed(1)} p99 ${p.p99.toFixed(1)} ms, server CPU ${r.serverCpuMs.toFixed(2)} ms/req\n`);
+      }
+    } finally {
+      await server.close();
+    }
+  }
+}
+
+process.stdout.write(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections, paced\n`);
+process.stdout.write('| layout | CPU scale | offered req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req |\n|---|---|---|---|---|---|---|\n');
+for (const rate of RATES) {
+  for (const layout of LAYOUTS) for (const scale of SCALES) {
+    const rows = results.get(`${layout}@${rate}@${scale}`)!;
+    const m = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
+    process.stdout.write(`| ${layout} | ${scale} | ${rate} | ${m((r) => r.p50).toFixed(1)} | ${m((r) => r.p90).toFixed(1)} | ${m((r) => r.p99).toFixed(1)} | ${m((r) => r.cpu).toFixed(2)} |\n`);
+  }
+}
