@@ -14,6 +14,8 @@
 // - two-threads: the keyword plan on its thread, the text embedding and the HNSW search together
 //   on another (1 round trip, 2 threads woken);
 // - one-thread: all three on one search thread (1 round trip, 1 thread woken);
+// - two-replicas: two such search threads, queries dealt to them in turn (each would hold its
+//   own copy of the HNSW index, every write applied to both);
 // - inline: everything on the main thread.
 // --scales multiplies every CPU time (1 = today's server): what a cheaper query would buy.
 // Each round runs every layout and scale once, so the host's drift (which moves latency by far
@@ -34,7 +36,7 @@ const RATES = flag('rates', '250,500').split(',').map(Number);
 const CONNECTIONS = 16;
 /** CPU milliseconds per text query, by the thread that does the work in the real server. */
 const WORK = { parse: 0.3, fuse: 0.1, respond: 0.5, keywords: 0.7, embed: 0.4, hnsw: 0.7 };
-const ALL_LAYOUTS = ['three-threads', 'two-threads', 'one-thread', 'inline'] as const;
+const ALL_LAYOUTS = ['three-threads', 'two-threads', 'one-thread', 'two-replicas', 'inline'] as const;
 type Layout = (typeof ALL_LAYOUTS)[number];
 const LAYOUTS = flag('layouts', ALL_LAYOUTS.join(',')).split(',') as Layout[];
 for (const layout of LAYOUTS) if (!ALL_LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout}; the layouts are ${ALL_LAYOUTS.join(', ')}`);
@@ -74,7 +76,8 @@ function spinner(): { run: (ms: number) => Promise<void>; close: () => Promise<n
 }
 
 async function standIn(layout: Layout, scale: number): Promise<{ url: string; close: () => Promise<void> }> {
-  const workers = { three: 3, two: 2, one: 1, inline: 0 }[layout.split('-')[0] as 'three' | 'two' | 'one' | 'inline'];
+  const workers = { 'three-threads': 3, 'two-threads': 2, 'one-thread': 1, 'two-replicas': 2, inline: 0 }[layout];
+  let turn = 0;
   const threads = Array.from({ length: workers }, spinner);
   const work = Object.fromEntries(Object.entries(WORK).map(([k, ms]) => [k, ms * scale])) as typeof WORK;
   const search = async () => {
@@ -85,8 +88,8 @@ async function standIn(layout: Layout, scale: number): Promise<{ url: string; cl
     } else if (layout === 'two-threads') {
       await Promise.all([threads[0].run(work.keywords), threads[1].run(work.embed + work.hnsw)]);
       spin(work.fuse);
-    } else if (layout === 'one-thread') {
-      await threads[0].run(work.keywords + work.embed + work.hnsw + work.fuse);
+    } else if (layout === 'one-thread' || layout === 'two-replicas') {
+      await threads[turn++ % threads.length].run(work.keywords + work.embed + work.hnsw + work.fuse);
     } else {
       spin(work.keywords + work.embed + work.hnsw + work.fuse);
     }
