@@ -1,5 +1,5 @@
 // npx tsx test/bench/api/thread-layout.ts [--rounds 3] [--seconds 12] [--rates 250,500]
-//   [--layouts three-threads,one-thread] [--scales 1,0.5]
+//   [--layouts three-threads,one-thread] [--scales 1,0.5] [--spreads 0,1] [--gc 0,1]
 //
 // A study, not a goal: how the API server's thread layout alone shapes the latency tail of a
 // text query on this machine (issue 5). A stand-in HTTP server does fixed CPU work per request
@@ -18,6 +18,19 @@
 //   own copy of the HNSW index, every write applied to both);
 // - inline: everything on the main thread.
 // --scales multiplies every CPU time (1 = today's server): what a cheaper query would buy.
+// --spreads 1 draws each query's keyword plan and HNSW search from log-normal distributions with
+// the same means and the real spread: keyword plans p99/p50 7.8 (the bench's 300 texts, one at a
+// time on the bench collection: p50 0.33, p99 2.56 ms), HNSW searches p99/p50 4.9 (bench:api's
+// phase table, idle server). 0 keeps every query's work the same.
+// --gc 1 stops the main thread the way the real server's young-generation collections do: at
+// 500 req/s its main thread ran 55 scavenges in 12 s, median pause 6.3 ms (--trace-gc-nvp),
+// about 110 KB allocated per query. The stand-in pauses that long after every 110 queries.
+// What the stand-in cannot show: memory. Its threads spin; the real ones walk a 100 MB graph and
+// SQLite pages. A real prototype of two-replicas was built and A/B-tested (session 6). Each
+// replica thread held its own HNSW copy, a read-only connection and the text encoder. It
+// returned identical results, and it cut CPU by 0.2-0.3 ms per query. At 500 req/s the share
+// of handlers over 25 ms rose (9.7-16.9 % against 3.2-14.2 %). The stand-in predicts a gain
+// that this machine did not give; read its rankings as upper bounds.
 // Each round runs every layout and scale once, so the host's drift (which moves latency by far
 // more than any of this) falls on all of them alike; the table gives the median over rounds.
 import http from 'node:http';
@@ -41,6 +54,19 @@ type Layout = (typeof ALL_LAYOUTS)[number];
 const LAYOUTS = flag('layouts', ALL_LAYOUTS.join(',')).split(',') as Layout[];
 for (const layout of LAYOUTS) if (!ALL_LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout}; the layouts are ${ALL_LAYOUTS.join(', ')}`);
 const SCALES = flag('scales', '1').split(',').map(Number);
+const SPREADS = flag('spreads', '0').split(',').map(Number);
+const GCS = flag('gc', '0').split(',').map(Number);
+/** The real server's main-thread scavenges at 500 req/s: one per this many queries, this long. */
+const SCAVENGE = { every: 110, ms: 6.3 };
+/** log σ of each part's per-query CPU time at spread 1, from its measured p99 / p50 (p99 = p50·e^(2.326σ)). */
+const SIGMA = { keywords: Math.log(7.8) / 2.326, hnsw: Math.log(4.9) / 2.326 };
+
+/** A log-normal draw with mean `mean` and log σ `sigma` (Box–Muller). */
+function logNormal(mean: number, sigma: number): number {
+  if (sigma === 0) return mean;
+  const z = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+  return mean * Math.exp(sigma * z - (sigma * sigma) / 2);
+}
 
 function spin(ms: number): void {
   const until = performance.now() + ms;
@@ -75,23 +101,25 @@ function spinner(): { run: (ms: number) => Promise<void>; close: () => Promise<n
   };
 }
 
-async function standIn(layout: Layout, scale: number): Promise<{ url: string; close: () => Promise<void> }> {
+async function standIn(layout: Layout, scale: number, spread: number, gc: number): Promise<{ url: string; close: () => Promise<void> }> {
   const workers = { 'three-threads': 3, 'two-threads': 2, 'one-thread': 1, 'two-replicas': 2, inline: 0 }[layout];
   let turn = 0;
   const threads = Array.from({ length: workers }, spinner);
   const work = Object.fromEntries(Object.entries(WORK).map(([k, ms]) => [k, ms * scale])) as typeof WORK;
   const search = async () => {
+    const keywords = logNormal(work.keywords, spread * SIGMA.keywords);
+    const hnsw = logNormal(work.hnsw, spread * SIGMA.hnsw);
     if (layout === 'three-threads') {
-      await Promise.all([threads[0].run(work.keywords), threads[1].run(work.embed)]);
+      await Promise.all([threads[0].run(keywords), threads[1].run(work.embed)]);
       spin(work.fuse);
-      await threads[2].run(work.hnsw);
+      await threads[2].run(hnsw);
     } else if (layout === 'two-threads') {
-      await Promise.all([threads[0].run(work.keywords), threads[1].run(work.embed + work.hnsw)]);
+      await Promise.all([threads[0].run(keywords), threads[1].run(work.embed + hnsw)]);
       spin(work.fuse);
     } else if (layout === 'one-thread' || layout === 'two-replicas') {
-      await threads[turn++ % threads.length].run(work.keywords + work.embed + work.hnsw + work.fuse);
+      await threads[turn++ % threads.length].run(keywords + work.embed + hnsw + work.fuse);
     } else {
-      spin(work.keywords + work.embed + work.hnsw + work.fuse);
+      spin(keywords + work.embed + hnsw + work.fuse);
     }
   };
   // A page of 20 results, about the size the real server sends.
@@ -99,12 +127,14 @@ async function standIn(layout: Layout, scale: number): Promise<{ url: string; cl
     results: Array.from({ length: 20 }, (_, i) => ({ id: i, externalId: `item-${i}`, modality: 'image', score: 0.5, caption: 'c'.repeat(80), thumbnailUrl: `/api/items/${i}/thumbnail`, contentUrl: `/api/items/${i}/content` })),
     took_ms: 1,
   });
+  let queries = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       JSON.parse(Buffer.concat(chunks).toString());
       spin(work.parse);
+      if (gc && ++queries % SCAVENGE.every === 0) spin(SCAVENGE.ms);
       void search().then(() => {
         spin(work.respond);
         res.setHeader('content-type', 'application/json');
@@ -126,14 +156,14 @@ async function standIn(layout: Layout, scale: number): Promise<{ url: string; cl
 const bodies = Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `query ${i}`, k: 20 }));
 const results = new Map<string, { p50: number; p90: number; p99: number; cpu: number }[]>();
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const layout of LAYOUTS) for (const scale of SCALES) {
-    const server = await standIn(layout, scale);
+  for (const layout of LAYOUTS) for (const scale of SCALES) for (const spread of SPREADS) for (const gc of GCS) {
+    const server = await standIn(layout, scale, spread, gc);
     try {
       await runLoad({ url: server.url, bodies, connections: CONNECTIONS, seconds: 3 });
       for (const rate of RATES) {
         const r = await runLoad({ url: server.url, bodies, connections: CONNECTIONS, seconds: SECONDS, rate });
         const p = r.latencyMs.percentiles;
-        const key = `${layout}@${rate}@${scale}`;
+        const key = `${layout}@${rate}@${scale}@${spread}@${gc}`;
         results.set(key, [...(results.get(key) ?? []), { p50: p.p50, p90: p.p90, p99: p.p99, cpu: r.serverCpuMs }]);
         process.stdout.write(`round ${round} ${key}: p50 ${p.p50.toFixed(1)} p90 ${p.p90.toFixed(1)} p99 ${p.p99.toFixed(1)} ms, server CPU ${r.serverCpuMs.toFixed(2)} ms/req\n`);
       }
@@ -144,11 +174,11 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 process.stdout.write(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections, paced\n`);
-process.stdout.write('| layout | CPU scale | offered req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req |\n|---|---|---|---|---|---|---|\n');
+process.stdout.write('| layout | CPU scale | spread | GC pauses | offered req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req |\n|---|---|---|---|---|---|---|---|---|\n');
 for (const rate of RATES) {
-  for (const layout of LAYOUTS) for (const scale of SCALES) {
-    const rows = results.get(`${layout}@${rate}@${scale}`)!;
+  for (const layout of LAYOUTS) for (const scale of SCALES) for (const spread of SPREADS) for (const gc of GCS) {
+    const rows = results.get(`${layout}@${rate}@${scale}@${spread}@${gc}`)!;
     const m = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
-    process.stdout.write(`| ${layout} | ${scale} | ${rate} | ${m((r) => r.p50).toFixed(1)} | ${m((r) => r.p90).toFixed(1)} | ${m((r) => r.p99).toFixed(1)} | ${m((r) => r.cpu).toFixed(2)} |\n`);
+    process.stdout.write(`| ${layout} | ${scale} | ${spread} | ${gc} | ${rate} | ${m((r) => r.p50).toFixed(1)} | ${m((r) => r.p90).toFixed(1)} | ${m((r) => r.p99).toFixed(1)} | ${m((r) => r.cpu).toFixed(2)} |\n`);
   }
 }
