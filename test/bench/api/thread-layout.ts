@@ -28,9 +28,11 @@
 // What the stand-in cannot show: memory. Its threads spin; the real ones walk a 100 MB graph and
 // SQLite pages. A real prototype of two-replicas was built and A/B-tested (session 6). Each
 // replica thread held its own HNSW copy, a read-only connection and the text encoder. It
-// returned identical results, and it cut CPU by 0.2-0.3 ms per query. At 500 req/s the share
-// of handlers over 25 ms rose (9.7-16.9 % against 3.2-14.2 %). The stand-in predicts a gain
-// that this machine did not give; read its rankings as upper bounds.
+// returned identical results. In 7 alternating pairs at 500 req/s its p99 was 76-360 ms
+// (median 162) against 72-423 (median 105). Its searches over 25 ms were 4.2-16.9 %
+// (median 9.7) against 3.2-14.2 % (median 5.8). CPU: the main thread spent 0.94-1.05 ms per
+// query against 1.00-1.10; all its threads together 2.69-3.01 against 2.65-2.98. The stand-in
+// predicts a gain that this machine did not give; read its rankings as upper bounds.
 // Each round runs every layout and scale once, so the host's drift (which moves latency by far
 // more than any of this) falls on all of them alike; the table gives the median over rounds.
 import http from 'node:http';
