@@ -12,12 +12,12 @@ export type HnswlibBuild = (typeof HNSWLIB_LEVELS)[number] | 'portable';
 
 /**
  * The /proc/cpuinfo flags each level's compiler flags (-march=x86-64-vN) let GCC use,
- * from the x86-64 psABI's level definitions. v4 includes v3.
+ * from the x86-64 psABI's level definitions. v4 is v3 plus AVX-512.
  */
+const V3_FLAGS = ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'];
 const LEVEL_FLAGS: Record<(typeof HNSWLIB_LEVELS)[number], readonly string[]> = {
-  'x86-64-v3': ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'],
-  'x86-64-v4': ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave',
-    'avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'],
+  'x86-64-v3': V3_FLAGS,
+  'x86-64-v4': [...V3_FLAGS, 'avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'],
 };
 
 /**
