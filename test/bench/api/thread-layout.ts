@@ -36,28 +36,45 @@
 // Each round runs every layout and scale once, so the host's drift (which moves latency by far
 // more than any of this) falls on all of them alike; the table gives the median over rounds.
 import http from 'node:http';
+import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { median } from '../timing.ts';
 import { runLoad } from './load.ts';
 
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-}
-
-const ROUNDS = Number(flag('rounds', '3'));
-const SECONDS = Number(flag('seconds', '12'));
-const RATES = flag('rates', '250,500').split(',').map(Number);
+const ALL_LAYOUTS = ['three-threads', 'two-threads', 'one-thread', 'two-replicas', 'inline'] as const;
+type Layout = (typeof ALL_LAYOUTS)[number];
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '12' },
+    rates: { type: 'string', default: '250,500' },
+    layouts: { type: 'string', default: ALL_LAYOUTS.join(',') },
+    scales: { type: 'string', default: '1' },
+    spreads: { type: 'string', default: '0' },
+    gc: { type: 'string', default: '0' },
+  },
+});
+const numbers = (list: string) => list.split(',').map(Number);
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const RATES = numbers(values.rates);
+const LAYOUTS = values.layouts.split(',') as Layout[];
+for (const layout of LAYOUTS) if (!ALL_LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout}; the layouts are ${ALL_LAYOUTS.join(', ')}`);
 const CONNECTIONS = 16;
 /** CPU milliseconds per text query, by the thread that does the work in the real server. */
 const WORK = { parse: 0.3, fuse: 0.1, respond: 0.5, keywords: 0.7, embed: 0.4, hnsw: 0.7 };
-const ALL_LAYOUTS = ['three-threads', 'two-threads', 'one-thread', 'two-replicas', 'inline'] as const;
-type Layout = (typeof ALL_LAYOUTS)[number];
-const LAYOUTS = flag('layouts', ALL_LAYOUTS.join(',')).split(',') as Layout[];
-for (const layout of LAYOUTS) if (!ALL_LAYOUTS.includes(layout)) throw new Error(`unknown layout ${layout}; the layouts are ${ALL_LAYOUTS.join(', ')}`);
-const SCALES = flag('scales', '1').split(',').map(Number);
-const SPREADS = flag('spreads', '0').split(',').map(Number);
-const GCS = flag('gc', '0').split(',').map(Number);
+
+/** One stand-in server's settings; every round runs each once. */
+interface Setting {
+  layout: Layout;
+  scale: number;
+  spread: number;
+  gc: number;
+}
+const SETTINGS: Setting[] = LAYOUTS.flatMap((layout) =>
+  numbers(values.scales).flatMap((scale) => numbers(values.spreads).flatMap((spread) => numbers(values.gc).map((gc) => ({ layout, scale, spread, gc })))),
+);
+const keyOf = ({ layout, scale, spread, gc }: Setting, rate: number) => `${layout}@${rate}@${scale}@${spread}@${gc}`;
 /** The real server's main-thread scavenges at 500 req/s: one per this many queries, this long. */
 const SCAVENGE = { every: 110, ms: 6.3 };
 /** log σ of each part's per-query CPU time at spread 1, from its measured p99 / p50 (p99 = p50·e^(2.326σ)). */
@@ -103,7 +120,7 @@ function spinner(): { run: (ms: number) => Promise<void>; close: () => Promise<n
   };
 }
 
-async function standIn(layout: Layout, scale: number, spread: number, gc: number): Promise<{ url: string; close: () => Promise<void> }> {
+async function standIn({ layout, scale, spread, gc }: Setting): Promise<{ url: string; close: () => Promise<void> }> {
   const workers = { 'three-threads': 3, 'two-threads': 2, 'one-thread': 1, 'two-replicas': 2, inline: 0 }[layout];
   let turn = 0;
   const threads = Array.from({ length: workers }, spinner);
@@ -158,14 +175,14 @@ async function standIn(layout: Layout, scale: number, spread: number, gc: number
 const bodies = Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `query ${i}`, k: 20 }));
 const results = new Map<string, { p50: number; p90: number; p99: number; cpu: number }[]>();
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const layout of LAYOUTS) for (const scale of SCALES) for (const spread of SPREADS) for (const gc of GCS) {
-    const server = await standIn(layout, scale, spread, gc);
+  for (const setting of SETTINGS) {
+    const server = await standIn(setting);
     try {
       await runLoad({ url: server.url, bodies, connections: CONNECTIONS, seconds: 3 });
       for (const rate of RATES) {
         const r = await runLoad({ url: server.url, bodies, connections: CONNECTIONS, seconds: SECONDS, rate });
         const p = r.latencyMs.percentiles;
-        const key = `${layout}@${rate}@${scale}@${spread}@${gc}`;
+        const key = keyOf(setting, rate);
         results.set(key, [...(results.get(key) ?? []), { p50: p.p50, p90: p.p90, p99: p.p99, cpu: r.serverCpuMs }]);
         process.stdout.write(`round ${round} ${key}: p50 ${p.p50.toFixed(1)} p90 ${p.p90.toFixed(1)} p99 ${p.p99.toFixed(1)} ms, server CPU ${r.serverCpuMs.toFixed(2)} ms/req\n`);
       }
@@ -178,8 +195,9 @@ for (let round = 1; round <= ROUNDS; round++) {
 process.stdout.write(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections, paced\n`);
 process.stdout.write('| layout | CPU scale | spread | GC pauses | offered req/s | p50 ms | p90 ms | p99 ms | server CPU ms/req |\n|---|---|---|---|---|---|---|---|---|\n');
 for (const rate of RATES) {
-  for (const layout of LAYOUTS) for (const scale of SCALES) for (const spread of SPREADS) for (const gc of GCS) {
-    const rows = results.get(`${layout}@${rate}@${scale}@${spread}@${gc}`)!;
+  for (const setting of SETTINGS) {
+    const { layout, scale, spread, gc } = setting;
+    const rows = results.get(keyOf(setting, rate))!;
     const m = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
     process.stdout.write(`| ${layout} | ${scale} | ${spread} | ${gc} | ${rate} | ${m((r) => r.p50).toFixed(1)} | ${m((r) => r.p90).toFixed(1)} | ${m((r) => r.p99).toFixed(1)} | ${m((r) => r.cpu).toFixed(2)} |\n`);
   }
