@@ -150,7 +150,8 @@ describe('the search page', () => {
     expect(await page.locator('#results > li.card.audio button.play').count()).toBe(audio);
 
     await page.getByRole('tab', { name: 'Images', exact: true }).click();
-    await statusSays(page, /among images/);
+    // Not just /among images/: "Searching … among images…" shows while the audio cards are still up.
+    await statusSays(page, /results? for .* among images/);
     expect(await page.locator('#results > li.card.audio').count()).toBe(0);
     const firstPage = await cards(page).count();
     expect(firstPage).toBe(24);
