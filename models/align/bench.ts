@@ -6,10 +6,14 @@
 //   --threads T    ORT intra-op threads            --device D   cpu | webgpu | cuda | auto
 //   --bag-update host|graph   where the text rows' AdamW runs (default host)
 //   --check        also run 3 steps twice from one start and report whether parameters match bitwise
+//   --profile P    ONNX Runtime's per-operator profile of the timed steps, to files named P_*.json
+//   --compare      also compare --device with the CPU from one start: each gradient of one batch,
+//                  then the losses and parameters of up to 10 training steps (relative L2 differences)
 import { parseArgs } from 'node:util';
 import { parseDevice } from '../runtime/index.ts';
 import { cloneParams, shapeOf } from './head-params.ts';
 import { PairBatcher, shuffled } from './pair-batches.ts';
+import { compareWithCpu } from './device-compare.ts';
 import { Validator } from './retrieval-eval.ts';
 import { AlignStep } from './step.ts';
 import { defaultAdamW, initPairAdam } from './adamw.ts';
@@ -23,6 +27,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     check: { type: 'boolean', default: false },
+    compare: { type: 'boolean', default: false },
+    profile: { type: 'string' },
     'bag-update': { type: 'string', default: 'host' },
   },
 });
@@ -47,7 +53,13 @@ const { data, params } = plantedPairs({
 const [train, val] = splitPairs(data, batchSize * (steps + 2));
 console.log(`data: ${train.a.count} train + ${val.a.count} val pairs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-const step = await AlignStep.create({ a: shapeOf(params.a), b: shapeOf(params.b) }, { mode: 'train', device, bagUpdate, ...threads });
+const step = await AlignStep.create({ a: shapeOf(params.a), b: shapeOf(params.b) }, {
+  mode: 'train',
+  device,
+  bagUpdate,
+  ...threads,
+  ...(values.profile ? { profile: values.profile } : {}),
+});
 const batcher = new PairBatcher(train, params);
 const order = shuffled(batcher.size, mulberry32(1));
 const adam = initPairAdam(params);
@@ -104,4 +116,15 @@ if (values.check) {
   const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
   const identical = same(p1.a.W, p2.a.W) && same(p1.a.b, p2.a.b) && p1.b.kind === 'bag' && p2.b.kind === 'bag' && same(p1.b.E, p2.b.E) && p1.logScale === p2.logScale;
   console.log(`reproducibility at full size (3 steps, same start): ${identical ? 'bitwise identical' : 'DIFFERENT'}`);
+}
+
+if (values.compare) {
+  const batches = Array.from({ length: Math.min(10, steps + 2) }, (_, i) => batcher.batch(order.subarray(i * batchSize, (i + 1) * batchSize)));
+  const c = await compareWithCpu(params, batches, { device, bagUpdate, ...threads });
+  const list = (errors: Record<string, number>) => Object.entries(errors).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ');
+  console.log(`compare ${c.device} with cpu, one batch: loss ${c.loss.device.toFixed(6)} vs ${c.loss.cpu.toFixed(6)}; gradients' relative L2 error: ${list(c.gradients)}`);
+  console.log(
+    `compare ${c.device} with cpu, ${batches.length} steps (bag update on ${bagUpdate}): max |loss difference| ${c.lossGap.toExponential(1)}; ` +
+      `parameters' relative L2 difference: ${list(c.parameters)}`,
+  );
 }

@@ -38,6 +38,8 @@ export interface StepOptions {
    * are scattered back). Both compute the same update; 'host' moves far less memory.
    */
   bagUpdate?: 'host' | 'graph';
+  /** Diagnostics: ONNX Runtime's per-operator profile goes to files with this prefix on close(). */
+  profile?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export class AlignStep {
     const session = await OnnxSession.create(graph.serialize(), {
       device: options.device ?? 'cpu',
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
     });
     return new AlignStep(session, shapes, options, slots, new Set(hostSlots));
   }

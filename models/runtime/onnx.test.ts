@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../onnxgraph/index.ts';
 import { isRosettaError } from '../errors.ts';
@@ -68,6 +71,30 @@ describe('OnnxSession', () => {
   it('rejects bytes that are not an ONNX model with MODEL_INVALID', async () => {
     const err = await OnnxSession.create(new Uint8Array([1, 2, 3, 4]), { thread: 'worker' }).catch((e: unknown) => e);
     expect(isRosettaError(err, 'MODEL_INVALID')).toBe(true);
+  });
+
+  it("writes ONNX Runtime's per-operator profile on close, naming each node's provider", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rosetta-profile-'));
+    try {
+      const session = await OnnxSession.create(model(4).bytes, { profile: join(dir, 'step') });
+      for (let i = 0; i < 3; i++) await session.run({ x: { data: new Float32Array(8), dims: [2, 4] } });
+      await session.close();
+      const files = await readdir(dir);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^step_.*\.json$/);
+      const events = JSON.parse(await readFile(join(dir, files[0]), 'utf8')) as { cat: string; name: string; args?: { op_name?: string; provider?: string } }[];
+      expect(events.filter((e) => e.cat === 'Session' && e.name === 'model_run')).toHaveLength(3);
+      const matmul = events.find((e) => e.cat === 'Node' && e.args?.op_name === 'MatMul');
+      expect(matmul?.args?.provider).toBe('CPUExecutionProvider');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a profile of a worker-thread session with INVALID_ARGUMENT', async () => {
+    const err = await OnnxSession.create(model(4).bytes, { thread: 'worker', profile: join(tmpdir(), 'never') }).catch((e: unknown) => e);
+    expect(isRosettaError(err, 'INVALID_ARGUMENT')).toBe(true);
+    expect((err as Error).message).toMatch(/profile is only available for sessions on the main thread/);
   });
 
   it('reports an unavailable execution provider as DEVICE_UNAVAILABLE, not a silent CPU fallback', async () => {

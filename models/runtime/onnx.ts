@@ -24,6 +24,12 @@ export interface SessionOptions {
    * meanwhile. Inputs are copied to the worker, so callers may reuse their arrays.
    */
   thread?: 'main' | 'worker';
+  /**
+   * Diagnostics: ONNX Runtime's per-operator profile (Chrome trace JSON, one event per node per
+   * run, naming the provider it ran on) goes to a file starting with this prefix when the session
+   * closes. Main thread only.
+   */
+  profile?: string;
 }
 
 type OutputMap = Record<string, { data: Float32Array; dims: readonly number[] }>;
@@ -67,6 +73,9 @@ export class OnnxSession {
     const source = typeof model === 'string' ? model : `<${model.byteLength} bytes>`;
     const wanted = options.device ?? 'cpu';
     const order: Exclude<Device, 'auto'>[] = wanted === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [wanted];
+    if (options.profile && options.thread === 'worker') {
+      throw new RosettaError('INVALID_ARGUMENT', 'profile is only available for sessions on the main thread');
+    }
     let lastError: unknown;
     for (const device of order) {
       if (!isDeviceSupported(device)) {
@@ -78,6 +87,7 @@ export class OnnxSession {
         graphOptimizationLevel: 'all',
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
         extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+        ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
       };
       try {
         const backend =
@@ -139,10 +149,13 @@ export class OnnxSession {
 }
 
 class MainThreadBackend implements Backend {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly profiling: boolean,
+  ) {}
 
   static async create(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<MainThreadBackend> {
-    return new MainThreadBackend(await ort.InferenceSession.create(model as Uint8Array, options));
+    return new MainThreadBackend(await ort.InferenceSession.create(model as Uint8Array, options), options.enableProfiling === true);
   }
 
   get inputNames(): readonly string[] {
@@ -166,6 +179,7 @@ class MainThreadBackend implements Backend {
   }
 
   async release(): Promise<void> {
+    if (this.profiling) this.session.endProfiling();
     await this.session.release();
   }
 }

@@ -1,0 +1,40 @@
+// Training on WebGPU computes what training on the CPU computes. CI has no GPU, but Debian's
+// chromium ships SwiftShader, a Vulkan implementation on the CPU, with its own Vulkan loader;
+// Dawn (inside onnxruntime-node's WebGPU provider) runs on it, so the real WebGPU kernels, copies
+// and AdamW graph run here as they do on a GPU, only slower. Throughput is measured on a real GPU
+// by test/bench/gpu/ (issue 4's note has the numbers).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { DeviceComparison } from '../models/align/device-compare.ts';
+
+const CHROMIUM_LIB = '/usr/lib/chromium';
+const SWIFTSHADER_ICD = `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
+
+describe.skipIf(!existsSync(SWIFTSHADER_ICD))("the step graph on WebGPU (Dawn on chromium's SwiftShader)", () => {
+  it('gives the CPU gradients and AdamW steps, with the bag rows updated on the host and in the graph', async () => {
+    const repo = new URL('..', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/webgpu/compare-step.ts'], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+        VK_DRIVER_FILES: SWIFTSHADER_ICD,
+        LD_LIBRARY_PATH: [CHROMIUM_LIB, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+      },
+      maxBuffer: 1 << 20,
+    });
+    const results = JSON.parse(stdout.trim().split('\n').at(-1)!) as (DeviceComparison & { bagUpdate: string })[];
+    expect(results.map((r) => r.bagUpdate)).toEqual(['host', 'graph']);
+    for (const r of results) {
+      expect(r.device).toBe('webgpu');
+      expect(Object.keys(r.gradients).sort()).toEqual(['a.W', 'a.W1', 'a.W2', 'a.b', 'a.b1', 'b.E', 'logScale']);
+      for (const [name, error] of [...Object.entries(r.gradients), ...Object.entries(r.parameters)]) {
+        expect(error, `${r.bagUpdate}: ${name}`).toBeLessThan(1e-4);
+      }
+      expect(Math.abs(r.loss.device - r.loss.cpu)).toBeLessThan(1e-5);
+      expect(r.lossGap).toBeLessThan(1e-5);
+    }
+  }, 180_000);
+});
