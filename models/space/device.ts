@@ -5,11 +5,24 @@ import { OnnxSession, type Device } from '../runtime/index.ts';
 
 /**
  * Opens a one-op session on `device` and says where it landed. An unavailable provider is
- * DEVICE_UNAVAILABLE for an explicit device; only 'auto' falls back (cuda, webgpu, then cpu).
+ * DEVICE_UNAVAILABLE for an explicit device; only 'auto' falls back: to cuda where it is
+ * installed, else to the cpu. 'auto' never picks WebGPU, which trains slower than the CPU: on an
+ * H200 machine the step ran at 0.67x the rate of that machine's 16 cores (issue 4's note,
+ * test/bench/gpu/). onnxruntime-node cannot keep tensors on the GPU between runs, so every step
+ * copies its parameters both ways, and the WebGPU provider spends ~0.15 ms of host time per
+ * kernel. It stays available by name.
  *
- * @example await probeDevice('auto') // 'cpu' on a machine without a GPU
+ * @example await probeDevice('auto') // 'cpu' on a machine without CUDA
  */
 export async function probeDevice(device: Device): Promise<Exclude<Device, 'auto'>> {
+  if (device === 'auto') {
+    try {
+      return await probeDevice('cuda');
+    } catch (err) {
+      if (!isRosettaError(err, 'DEVICE_UNAVAILABLE')) throw err;
+      return probeDevice('cpu');
+    }
+  }
   const g = new GraphBuilder('rosetta-device-probe', { opset: 18 });
   const x = g.input('x', 'float32', ['N', 2]);
   g.output(g.op('MatMul', [x, g.initializer('w', Float32Array.of(1, 0, 0, 1), [2, 2])]), 'float32', ['N', 2], 'y');
