@@ -2,7 +2,7 @@
 # Packs what the GPU training check needs into .dev/ (git-ignored), for the workplace's device
 # machine: it has a GPU and a Vulkan driver but no Node.js and no npm registry. So this carries
 # Node itself, onnxruntime-node's JS and native library, the Vulkan loader (Debian's libvulkan1),
-# and our two training benches bundled by esbuild into single files. Run `run.sh` there.
+# and our training benches bundled by esbuild into single files. Run `run.sh` there.
 #   test/bench/gpu/pack.sh && device run: bash test/bench/gpu/run.sh  (carry .dev)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -14,7 +14,7 @@ grep -qx '/.dev/' .git/info/exclude 2>/dev/null || { mkdir -p .git/info && echo 
 cat >.dev/no-sharp.mjs <<'JS'
 export default function sharp() { throw new Error('sharp is not carried to the GPU machine'); }
 JS
-for entry in test/bench/train.ts models/align/bench.ts; do
+for entry in test/bench/train.ts models/align/bench.ts test/bench/gpu/webgpu-costs.ts; do
   name=$(basename "$(dirname "$entry")")-$(basename "$entry" .ts)
   npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --external:onnxruntime-node --external:@audio/* --alias:sharp=./.dev/no-sharp.mjs \

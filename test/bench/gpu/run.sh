@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the device machine (see pack.sh): GPU training throughput and correctness, one go.
-#   run.sh [bench|profile|quick]
+#   run.sh [bench|profile|costs|quick]
 # bench: bench:train on cpu and webgpu, then the step bench's breakdown and a CPU comparison of
 # gradients and 10 steps; profile: ONNX Runtime's per-operator profile of the step on each device;
+# costs: the WebGPU provider's copy rate and host time per kernel (webgpu-costs.ts);
 # quick: tiny runs, for a dry run here on SwiftShader (VK_ICD_FILENAMES set by hand).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
@@ -29,6 +30,10 @@ quick)
   run bench-train.mjs --pairs 512 --devices cpu,webgpu
   run align-bench.mjs --steps 1 --device webgpu --compare --profile "$OUT/webgpu"
   ./node profile-summary.mjs "$OUT"/webgpu_*.json
+  exit 0 ;;
+costs)
+  run gpu-webgpu-costs.mjs
+  run gpu-webgpu-costs.mjs --device cpu
   exit 0 ;;
 profile)
   for device in webgpu cpu; do
