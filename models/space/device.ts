@@ -7,7 +7,7 @@ import { OnnxSession, type Device } from '../runtime/index.ts';
  * Opens a one-op session on `device` and says where it landed. An unavailable provider is
  * DEVICE_UNAVAILABLE for an explicit device; only 'auto' falls back: to cuda where it is
  * installed, else to the cpu. 'auto' never picks WebGPU, which trains slower than the CPU: on an
- * H200 machine the step ran at 0.67x the rate of that machine's 16 cores (issue 4's note,
+ * H200 machine the step ran at 0.46-0.67x the rate of that machine's 16 cores (issue 4's note,
  * test/bench/gpu/). onnxruntime-node cannot keep tensors on the GPU between runs, so every step
  * copies its parameters both ways, and the WebGPU provider spends ~0.15 ms of host time per
  * kernel. It stays available by name.

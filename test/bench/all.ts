@@ -344,7 +344,16 @@ async function writeReport(records: Partial<Record<Area, RunRecord>>): Promise<v
   }
   md.push('', '## Encoders', '', ...rowsSection('encoders', records.encoders, current));
   md.push('', '## Indexing', '', ...rowsSection('index', records.index, current));
-  md.push('', '## Training', '', ...rowsSection('train', records.train, current), '', ...(await trainingCurves(quality)));
+  md.push(
+    '',
+    '## Training',
+    '',
+    ...rowsSection('train', records.train, current),
+    '',
+    'WebGPU needs a GPU adapter; on a GPU machine, `test/bench/gpu/` runs this bench on both devices. The numbers from an NVIDIA H200, and why WebGPU trains slower than the CPU, are in [models/README.md](models/README.md#training-on-a-gpu).',
+    '',
+    ...(await trainingCurves(quality)),
+  );
   md.push('', '## API', '', ...apiSection(records.api, current));
   writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md.join('\n') + '\n');
   log(`\nwrote BENCHMARKS.md and ${path.relative(ROOT, DOCS)}/`);

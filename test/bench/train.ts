@@ -129,6 +129,15 @@ for (const device of values.devices.split(',').map((d) => d.trim()) as Device[])
   );
 }
 
+// The GPU goal is a ratio on the same data in the same run: webgpu's pairs/s over the cpu's.
+const rate = (device: string) => rows.find((r) => r.what === `${device}: pairs`)?.value ?? undefined;
+const [cpuRate, gpuRate] = [rate('cpu'), rate('webgpu')];
+if (cpuRate && gpuRate) {
+  const ratio = gpuRate / cpuRate;
+  rows.push({ what: 'webgpu / cpu: pairs/s', value: ratio, unit: 'x', goal: '>= 10', note: `${os.cpus().length} CPU cores` });
+  console.log(`webgpu / cpu: ${ratio.toFixed(2)}x the pairs/s (goal >= 10x: ${ratio >= 10 ? 'met' : 'NOT met'})`);
+}
+
 if (process.env.BENCH_JSON) {
   writeFileSync(process.env.BENCH_JSON, JSON.stringify({ bench: 'train', date: new Date().toISOString(), argv: process.argv.slice(2), loadAverage: os.loadavg(), rows }, null, 2) + '\n');
 }
