@@ -14,7 +14,7 @@ grep -qx '/.dev/' .git/info/exclude 2>/dev/null || { mkdir -p .git/info && echo 
 cat >.dev/no-sharp.mjs <<'JS'
 export default function sharp() { throw new Error('sharp is not carried to the GPU machine'); }
 JS
-for entry in test/bench/train.ts models/align/bench.ts test/bench/gpu/webgpu-costs.ts; do
+for entry in test/bench/train.ts models/align/bench.ts test/bench/gpu/webgpu-costs.ts test/bench/gpu/cnn-devices.ts; do
   name=$(basename "$(dirname "$entry")")-$(basename "$entry" .ts)
   npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --external:onnxruntime-node --external:@audio/* --alias:sharp=./.dev/no-sharp.mjs \
@@ -28,6 +28,9 @@ cp -r "$ort/dist" "$ort/package.json" .dev/pkg/node_modules/onnxruntime-node/
 mkdir -p .dev/pkg/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
 cp "$ort"/bin/napi-v6/linux/x64/* .dev/pkg/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/
 cp "$(command -v node)" .dev/pkg/node
+# The image encoder's CNN, as converted on first use (the newest in the cache), for cnn-devices.
+cnn=$(ls -t models/cache/image-*.onnx 2>/dev/null | head -1 || true)
+if [ -n "$cnn" ]; then cp "$cnn" .dev/pkg/image-cnn.onnx; fi
 (cd .dev && apt-get download libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2 >/dev/null 2>&1)
 tar -C .dev/pkg -cf - . | xz -T0 -6 >.dev/pkg.tar.xz
 rm -rf .dev/pkg

@@ -3,7 +3,8 @@
 #   run.sh [bench|profile|costs|quick]
 # bench: bench:train on cpu and webgpu, then the step bench's breakdown and a CPU comparison of
 # gradients and 10 steps; profile: ONNX Runtime's per-operator profile of the step on each device;
-# costs: the WebGPU provider's copy rate and host time per kernel (webgpu-costs.ts);
+# costs: the WebGPU provider's copy rate and host time per kernel (webgpu-costs.ts), and the
+# image encoder's CNN on each device (cnn-devices.ts);
 # quick: tiny runs, for a dry run here on SwiftShader (VK_ICD_FILENAMES set by hand).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
@@ -34,6 +35,7 @@ quick)
 costs)
   run gpu-webgpu-costs.mjs
   run gpu-webgpu-costs.mjs --device cpu
+  if [ -f image-cnn.onnx ]; then run gpu-cnn-devices.mjs image-cnn.onnx; run gpu-cnn-devices.mjs image-cnn.onnx --batch 64; fi
   exit 0 ;;
 profile)
   for device in webgpu cpu; do
