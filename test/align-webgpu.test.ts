@@ -13,7 +13,7 @@ const CHROMIUM_LIB = '/usr/lib/chromium';
 const SWIFTSHADER_ICD = `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
 
 describe.skipIf(!existsSync(SWIFTSHADER_ICD))("the step graph on WebGPU (Dawn on chromium's SwiftShader)", () => {
-  it('gives the CPU gradients and AdamW steps, with the bag rows updated on the host and in the graph', async () => {
+  it('gives the CPU gradients, AdamW steps and training run, with the bag rows updated on the host and in the graph', async () => {
     const repo = new URL('..', import.meta.url).pathname;
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/webgpu/compare-step.ts'], {
       cwd: repo,
@@ -25,7 +25,8 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))("the step graph on WebGPU (Dawn on
       },
       maxBuffer: 1 << 20,
     });
-    const { auto, webgpu, results } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    const { trained, auto, webgpu, results } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      trained: { device: string; history: { trainLoss: number | null; valLoss: number; r10: number }[] }[];
       auto: string;
       webgpu: string;
       results: (DeviceComparison & { bagUpdate: string })[];
@@ -43,5 +44,15 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))("the step graph on WebGPU (Dawn on
       expect(Math.abs(r.loss.device - r.loss.cpu)).toBeLessThan(1e-5);
       expect(r.lossGap).toBeLessThan(1e-5);
     }
+    // The whole trainer, steps and validation, runs on WebGPU and follows the CPU's run epoch by epoch.
+    const [onCpu, onGpu] = trained;
+    expect([onCpu.device, onGpu.device]).toEqual(['cpu', 'webgpu']);
+    expect(onGpu.history).toHaveLength(3);
+    onGpu.history.forEach((epoch, i) => {
+      expect(epoch.valLoss).toBeCloseTo(onCpu.history[i].valLoss, 4);
+      // 32 validation pairs: summation order may move one pair across the top-10 boundary.
+      expect(Math.abs(epoch.r10 - onCpu.history[i].r10)).toBeLessThanOrEqual(1 / 32 + 1e-9);
+      if (i > 0) expect(epoch.trainLoss!).toBeCloseTo(onCpu.history[i].trainLoss!, 4);
+    });
   }, 180_000);
 });
