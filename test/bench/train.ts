@@ -130,7 +130,7 @@ for (const device of values.devices.split(',').map((d) => d.trim()) as Device[])
 }
 
 // The GPU goal is a ratio on the same data in the same run: webgpu's pairs/s over the cpu's.
-const rate = (device: string) => rows.find((r) => r.what === `${device}: pairs`)?.value ?? undefined;
+const rate = (device: string) => rows.find((r) => r.what === `${device}: pairs`)?.value;
 const [cpuRate, gpuRate] = [rate('cpu'), rate('webgpu')];
 if (cpuRate && gpuRate) {
   const ratio = gpuRate / cpuRate;
