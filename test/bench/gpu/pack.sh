@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Packs what the GPU training check needs into .dev/ (git-ignored), for the workplace's device
 # machine: it has a GPU and a Vulkan driver but no Node.js and no npm registry. So this carries
-# Node itself, onnxruntime-node's JS and native library, the Vulkan loader (Debian's libvulkan1),
-# and our training benches bundled by esbuild into single files. Run `run.sh` there.
+# Node itself, onnxruntime-node's JS and native library, the Vulkan loader and glvnd (Debian's
+# debs; NVIDIA's Vulkan driver needs both), and our benches bundled by esbuild into single files.
+# Run `run.sh` there.
 #   test/bench/gpu/pack.sh && device run: bash test/bench/gpu/run.sh  (carry .dev)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 rm -rf .dev && mkdir -p .dev/pkg/node_modules/onnxruntime-node
 grep -qx '/.dev/' .git/info/exclude 2>/dev/null || { mkdir -p .git/info && echo '/.dev/' >>.git/info/exclude; }
 
-# @audio/* decoders are loaded lazily, only for audio files. sharp is imported by the encoders the space module re-exports but never used by training; an
-# alias keeps its native library out of the bundle, and fails loudly if anything did call it.
+# The @audio/* decoders load lazily, only for audio files. sharp is imported by the encoders
+# that the space module re-exports, but training never calls it: an alias keeps its native
+# library out of the bundle, and fails loudly if anything did call it.
 cat >.dev/no-sharp.mjs <<'JS'
 export default function sharp() { throw new Error('sharp is not carried to the GPU machine'); }
 JS
