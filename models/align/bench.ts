@@ -11,9 +11,9 @@
 //                  then the losses and parameters of up to 10 training steps (relative L2 differences)
 import { parseArgs } from 'node:util';
 import { parseDevice } from '../runtime/index.ts';
-import { cloneParams, shapeOf } from './head-params.ts';
+import { shapeOf } from './head-params.ts';
 import { PairBatcher, shuffled } from './pair-batches.ts';
-import { compareWithCpu } from './device-compare.ts';
+import { compareWithCpu, trainedTensors, trainFrom } from './device-compare.ts';
 import { Validator } from './retrieval-eval.ts';
 import { AlignStep } from './step.ts';
 import { defaultAdamW, initPairAdam } from './adamw.ts';
@@ -103,23 +103,18 @@ const result = await validator.evaluate(params, new PairBatcher(val, params));
 await validator.close();
 console.log(`validation of ${val.a.count} pairs (embed, rank both ways, loss): ${((performance.now() - t) / 1000).toFixed(2)} s; R@10 a->b ${result.recall.aToB.r10.toFixed(3)}`);
 
+const batchAt = (i: number) => batcher.batch(order.subarray(i * batchSize, (i + 1) * batchSize));
+
 if (values.check) {
-  const runThree = async () => {
-    const p = cloneParams(params);
-    const s = await AlignStep.create({ a: shapeOf(p.a), b: shapeOf(p.b) }, { mode: 'train', device, ...threads });
-    const state = initPairAdam(p);
-    for (let i = 0; i < 3; i++) await s.train(batcher.batch(order.subarray(i * batchSize, (i + 1) * batchSize)), p, state, defaultAdamW);
-    await s.close();
-    return p;
-  };
-  const [p1, p2] = [await runThree(), await runThree()];
-  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-  const identical = same(p1.a.W, p2.a.W) && same(p1.a.b, p2.a.b) && p1.b.kind === 'bag' && p2.b.kind === 'bag' && same(p1.b.E, p2.b.E) && p1.logScale === p2.logScale;
+  const firstThree = [0, 1, 2].map(batchAt);
+  const [r1, r2] = [await trainFrom(params, firstThree, { device, ...threads }), await trainFrom(params, firstThree, { device, ...threads })];
+  const [t1, t2] = [trainedTensors(r1.params), trainedTensors(r2.params)];
+  const identical = Object.keys(t1).every((k) => t1[k].length === t2[k].length && t1[k].every((v, i) => Object.is(v, t2[k][i])));
   console.log(`reproducibility at full size (3 steps, same start): ${identical ? 'bitwise identical' : 'DIFFERENT'}`);
 }
 
 if (values.compare) {
-  const batches = Array.from({ length: Math.min(10, steps + 2) }, (_, i) => batcher.batch(order.subarray(i * batchSize, (i + 1) * batchSize)));
+  const batches = Array.from({ length: Math.min(10, steps + 2) }, (_, i) => batchAt(i));
   const c = await compareWithCpu(params, batches, { device, bagUpdate, ...threads });
   const list = (errors: Record<string, number>) => Object.entries(errors).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ');
   console.log(`compare ${c.device} with cpu, one batch: loss ${c.loss.device.toFixed(6)} vs ${c.loss.cpu.toFixed(6)}; gradients' relative L2 error: ${list(c.gradients)}`);

@@ -44,32 +44,21 @@ export async function compareWithCpu(
   batches: readonly StepBatch[],
   options: Pick<StepOptions, 'device' | 'bagUpdate' | 'intraOpThreads'>,
 ): Promise<DeviceComparison> {
+  const device = options.device ?? 'cpu';
   const shapes = { a: shapeOf(params.a), b: shapeOf(params.b) };
-  const gradsOn = async (device: Device) => {
-    const step = await AlignStep.create(shapes, { ...options, mode: 'grad', device });
+  const gradsOn = async (on: Device) => {
+    const step = await AlignStep.create(shapes, { ...options, mode: 'grad', device: on });
     try {
       return { device: step.device, ...(await step.gradients(batches[0], params)) };
     } finally {
       await step.close();
     }
   };
-  const trainOn = async (device: Device) => {
-    const p = cloneParams(params);
-    const step = await AlignStep.create(shapes, { ...options, mode: 'train', device });
-    const adam = initPairAdam(p);
-    const losses: number[] = [];
-    try {
-      for (const batch of batches) losses.push(await step.train(batch, p, adam, defaultAdamW));
-    } finally {
-      await step.close();
-    }
-    return { p, losses };
-  };
-  const [cpuGrads, deviceGrads] = [await gradsOn('cpu'), await gradsOn(options.device ?? 'cpu')];
-  const [cpuRun, deviceRun] = [await trainOn('cpu'), await trainOn(options.device ?? 'cpu')];
+  const [cpuGrads, deviceGrads] = [await gradsOn('cpu'), await gradsOn(device)];
+  const [cpuRun, deviceRun] = [await trainFrom(params, batches, { ...options, device: 'cpu' }), await trainFrom(params, batches, { ...options, device })];
   const gradients: Record<string, number> = {};
   for (const name of Object.keys(cpuGrads.grads)) gradients[name] = relativeError(deviceGrads.grads[name], cpuGrads.grads[name]);
-  const [mine, theirs] = [trainedTensors(deviceRun.p), trainedTensors(cpuRun.p)];
+  const [mine, theirs] = [trainedTensors(deviceRun.params), trainedTensors(cpuRun.params)];
   const parameters: Record<string, number> = {};
   for (const name of Object.keys(theirs)) parameters[name] = relativeError(mine[name], theirs[name]);
   return {
@@ -81,7 +70,30 @@ export async function compareWithCpu(
   };
 }
 
-function trainedTensors(p: AlignParams): Record<string, Float32Array> {
+/**
+ * One AdamW step per batch, in order, from a copy of `params` (left unchanged) and fresh moments.
+ *
+ * @example const { params: trained, losses } = await trainFrom(params, batches, { device: 'cpu' });
+ */
+export async function trainFrom(
+  params: AlignParams,
+  batches: readonly StepBatch[],
+  options: Pick<StepOptions, 'device' | 'bagUpdate' | 'intraOpThreads'>,
+): Promise<{ params: AlignParams; losses: number[] }> {
+  const trained = cloneParams(params);
+  const step = await AlignStep.create({ a: shapeOf(trained.a), b: shapeOf(trained.b) }, { ...options, mode: 'train' });
+  const adam = initPairAdam(trained);
+  const losses: number[] = [];
+  try {
+    for (const batch of batches) losses.push(await step.train(batch, trained, adam, defaultAdamW));
+  } finally {
+    await step.close();
+  }
+  return { params: trained, losses };
+}
+
+/** Every trained tensor of a pair of heads, by name ('a.W', 'b.E', 'logScale', …). */
+export function trainedTensors(p: AlignParams): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = { logScale: Float32Array.of(p.logScale) };
   for (const side of ['a', 'b'] as const) {
     const head = p[side];

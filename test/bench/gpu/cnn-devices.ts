@@ -3,7 +3,7 @@
 //   npx tsx test/bench/gpu/cnn-devices.ts MODEL.onnx [--size 224] [--batch 16] [--devices cpu,webgpu]
 import { parseArgs } from 'node:util';
 import { OnnxSession, type Device } from '../../../models/runtime/index.ts';
-import { median } from '../timing.ts';
+import { median, timeRuns } from '../timing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,12 +20,11 @@ for (const device of values.devices.split(',') as Device[]) {
     console.log(`${device}: skipped (${(err as Error).message.slice(0, 160)})`);
     continue;
   }
-  const ms: number[] = [];
-  for (let i = 0; i < runs + 3; i++) {
-    const t = performance.now();
+  const run = async () => {
     await session.run({ [session.inputNames[0]]: { data: pixels, dims: [batch, size, size, 3] } });
-    if (i >= 3) ms.push(performance.now() - t);
-  }
+  };
+  await timeRuns(3, run); // warm-up
+  const ms = await timeRuns(runs, run);
   await session.close();
   rates[device] = (batch * 1000) / median(ms);
   console.log(`${device}: batch of ${batch} ${size}-px images in ${median(ms).toFixed(1)} ms (median of ${runs}): ${rates[device].toFixed(0)} images/s`);

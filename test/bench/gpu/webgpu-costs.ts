@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { parseArgs } from 'node:util';
 import { GraphBuilder } from '../../../models/onnxgraph/index.ts';
-import { median } from '../timing.ts';
+import { median, timeRuns } from '../timing.ts';
 
 const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' }, repeats: { type: 'string', default: '15' } } });
 const repeats = Number(values.repeats);
@@ -30,13 +30,12 @@ function addChain(nodes: number): Uint8Array {
 async function time(model: Uint8Array, provider: ort.InferenceSession.ExecutionProviderConfig, x: Float32Array): Promise<number> {
   const session = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'disabled' });
   const feeds = { x: new ort.Tensor('float32', x, [x.length]) };
-  const ms: number[] = [];
-  for (let i = 0; i < repeats + 2; i++) {
-    const t = performance.now();
+  const run = async () => {
     const out = await session.run(feeds);
-    if (i >= 2) ms.push(performance.now() - t);
     if ((out.y.data as Float32Array).length !== x.length) throw new Error('wrong output size');
-  }
+  };
+  await timeRuns(2, run); // warm-up: shader compiles and buffer pools
+  const ms = await timeRuns(repeats, run);
   await session.release();
   return median(ms);
 }
