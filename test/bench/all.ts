@@ -178,6 +178,7 @@ const apiSchema = z.looseObject({
   space: z.string().optional(),
   collection: z.looseObject({ items: z.number().optional(), image: z.number().optional(), audio: z.number().optional(), captioned: z.number().optional() }).optional(),
   seconds: z.number().optional(),
+  setup: z.string().optional(),
   phases: z.looseObject({ queries: z.number(), phases: z.record(z.string(), z.looseObject({ p50: z.number(), p99: z.number(), mean: z.number(), cpu: z.number() })) }).optional(),
   runs: z.array(
     z.looseObject({
@@ -249,6 +250,7 @@ function apiSection(record: RunRecord | undefined, current: Machine): string[] {
     '',
     c ? `Collection: ${c.items ?? '?'} items (${c.image ?? '?'} images, ${c.audio ?? '?'} audio, ${c.captioned ?? '?'} captioned), space \`${api.space ?? '?'}\`; ${api.seconds ?? '?'} s per load run.` : '',
     api.goal ? `Goal (text queries): p50 ≤ ${api.goal.p50} ms, p99 ≤ ${api.goal.p99} ms, ≥ ${api.goal.rps} req/s.` : '',
+    api.setup ? `Setup: ${api.setup}.` : '',
     '',
   ];
   if (api.runs.length > 0) {

@@ -10,7 +10,8 @@
 //      (hybrid: false: what keyword matching costs), image and sketch queries (demo PNGs,
 //      line-art sketches as data URLs) with 4; then text with info-level request logs written
 //      to a file and text with logs off again, back to back, for what logging costs.
-//   3. where a text query's time goes, phase by phase (api/phases.ts).
+//   3. where a text query's time goes, phase by phase (api/phases.ts), on a server in this
+//   process (the phases call its engine directly).
 // Goals on the 2-core dev machine (issue 5): text p50 <= 10 ms, p99 <= 50 ms, >= 500 req/s with
 // 16 connections, read as: 500 req/s offered over 16 connections, answered at that rate within
 // those latencies (the open-loop run); the closed loop's rate is the most the server sustains.
@@ -25,7 +26,7 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { destination as logFile, pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { loadConfig } from '../../bin/config.ts';
 import { hnswlibBuild } from '../../indexer/vector/index.ts';
 import { SpaceProjector } from '../../models/space/index.ts';
@@ -36,6 +37,7 @@ import { runLoad, type LoadSummary } from './api/load.ts';
 import { textPhases, type PhaseTimes } from './api/phases.ts';
 import { startProfile, type HotSpot } from './api/profile.ts';
 import { mediaQueries, textQueries, vectorOnlyQueries } from './api/queries.ts';
+import { startServerProcess } from './api/server-process.ts';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -52,6 +54,9 @@ const GOAL = { p50: 10, p99: 50, rps: 500 };
 const TEXT_CLOSED = 'text (hybrid), closed loop';
 const TEXT_OPEN = `text (hybrid), open loop: ${GOAL.rps} req/s offered, paced`;
 const only = process.env.BENCH_ONLY;
+const SETUP =
+  '`rosetta serve` in a process of its own with logs off (test/bench/api/server-process.ts); the load generator in another process on the same cores: ' +
+  'autocannon for the closed loop and the bursts, raw keep-alive sockets for the paced runs (test/bench/api/paced-client.ts)';
 const runs = (part: string) => !only || only === part;
 
 const config = loadConfig();
@@ -65,11 +70,11 @@ interface Row {
   load: LoadSummary;
 }
 
-async function serve(dataDir: string, logger: Logger): Promise<{ server: RunningServer; openSeconds: number }> {
-  const t = performance.now();
-  const server = await startServer({ dataDir, modelsDir: settings.modelsDir, cacheDir: settings.cacheDir, port: 0, logger, watchSpace: false });
+/** A server in this process, for the parts that call its engine or profile it. */
+async function serveHere(dataDir: string): Promise<RunningServer> {
+  const server = await startServer({ dataDir, modelsDir: settings.modelsDir, cacheDir: settings.cacheDir, port: 0, logger: pino({ level: 'silent' }), watchSpace: false });
   await server.ready;
-  return { server, openSeconds: (performance.now() - t) / 1000 };
+  return server;
 }
 
 /** One query of each kind answered with a full page, before anything is timed. */
@@ -129,60 +134,68 @@ async function main(): Promise<void> {
   };
   const rows: Row[] = [];
   /** A warm-up (JIT, SQLite's page cache, connections), then the measured run. */
-  const measure = async (url: string, name: string, kind: keyof typeof bodies, connections: number, rates: { rate?: number; burstRate?: number } = {}) => {
-    await runLoad({ url, bodies: bodies[kind], connections, seconds: WARMUP_SECONDS, ...rates });
-    rows.push({ name, load: await runLoad({ url, bodies: bodies[kind], connections, seconds: SECONDS, ...rates }) });
+  const measure = async (server: { url: string; pid: number }, name: string, kind: keyof typeof bodies, connections: number, rates: { rate?: number; burstRate?: number } = {}) => {
+    const job = { url: server.url, bodies: bodies[kind], connections, ...rates };
+    await runLoad({ ...job, seconds: WARMUP_SECONDS }, server.pid);
+    rows.push({ name, load: await runLoad({ ...job, seconds: SECONDS }, server.pid) });
   };
 
-  const { server, openSeconds } = await serve(dataDir, pino({ level: 'silent' }));
-  let phases: PhaseTimes | undefined;
-  let hotSpots: HotSpot[] | undefined;
+  const server = await startServerProcess({ dataDir, settings });
+  const openSeconds = server.openSeconds;
   try {
-    log(`server ready in ${openSeconds.toFixed(1)} s (collection opened, encoders loaded) at ${server.url}`);
+    log(`server (rosetta serve, pid ${server.pid}) ready in ${openSeconds.toFixed(1)} s (collection opened, encoders loaded) at ${server.url}`);
     await check(server.url, { text: bodies.text[0], image: bodies.image[0], sketch: bodies.sketch[0] });
     if (runs('text')) {
-      await measure(server.url, TEXT_CLOSED, 'text', 16);
-      await measure(server.url, TEXT_OPEN, 'text', 16, { rate: GOAL.rps });
+      await measure(server, TEXT_CLOSED, 'text', 16);
+      await measure(server, TEXT_OPEN, 'text', 16, { rate: GOAL.rps });
       // Half the goal's rate: how the latencies look while the server keeps up.
-      await measure(server.url, `text (hybrid), open loop: ${GOAL.rps / 2} req/s offered, paced`, 'text', 16, { rate: GOAL.rps / 2 });
-      await measure(server.url, `text (hybrid), autocannon overallRate ${GOAL.rps} (a burst each second)`, 'text', 16, { burstRate: GOAL.rps });
+      await measure(server, `text (hybrid), open loop: ${GOAL.rps / 2} req/s offered, paced`, 'text', 16, { rate: GOAL.rps / 2 });
+      await measure(server, `text (hybrid), autocannon overallRate ${GOAL.rps} (a burst each second)`, 'text', 16, { burstRate: GOAL.rps });
     }
-    if (runs('vector')) await measure(server.url, `text, vector only (hybrid: false; ${bodies.vector.length} of the texts)`, 'vector', 16);
-    if (runs('image')) await measure(server.url, 'image', 'image', 4);
-    if (runs('sketch')) await measure(server.url, 'sketch', 'sketch', 4);
-    if (runs('phases')) phases = await textPhases(await server.ready, settings, server.url, bodies.text);
-    if (process.env.BENCH_API_PROFILE) {
-      // Its own run: the profiler's sampling would tax the measured ones.
-      const stop = await startProfile();
-      await runLoad({ url: server.url, bodies: bodies.text, connections: 16, seconds: SECONDS });
-      const file = path.join(artifacts, `bench-api-${ITEMS}-text.cpuprofile`);
-      hotSpots = await stop(file);
-      log(`server CPU profile of a text run: ${path.relative(process.cwd(), file)}`);
-    }
+    if (runs('vector')) await measure(server, `text, vector only (hybrid: false; ${bodies.vector.length} of the texts)`, 'vector', 16);
+    if (runs('image')) await measure(server, 'image', 'image', 4);
+    if (runs('sketch')) await measure(server, 'sketch', 'sketch', 4);
   } finally {
     await server.close();
   }
 
+  let phases: PhaseTimes | undefined;
+  let hotSpots: HotSpot[] | undefined;
+  if (runs('phases') || process.env.BENCH_API_PROFILE) {
+    const here = await serveHere(dataDir);
+    try {
+      if (runs('phases')) phases = await textPhases(await here.ready, settings, here.url, bodies.text);
+      if (process.env.BENCH_API_PROFILE) {
+        // Its own run, in this process (node:inspector profiles its own): the profiler's
+        // sampling would tax the measured ones.
+        const stop = await startProfile();
+        await runLoad({ url: here.url, bodies: bodies.text, connections: 16, seconds: SECONDS });
+        const file = path.join(artifacts, `bench-api-${ITEMS}-text.cpuprofile`);
+        hotSpots = await stop(file);
+        log(`server CPU profile of a text run: ${path.relative(process.cwd(), file)}`);
+      }
+    } finally {
+      await here.close();
+    }
+  }
+
   // A fresh server logging at info, then a fresh one with logs off again, back to back: the
-  // pair differs in the logging only. (pino-http fixes its level when the app is made, so the
-  // level cannot be flipped on a running server.)
+  // pair differs in the logging only.
   let logging: { logBytes: number; requests: number } | undefined;
   if (runs('logging')) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rosetta-bench-api-log-'));
     const file = path.join(dir, 'server.log');
-    const destination = logFile({ dest: file });
     try {
-      const { server: logged } = await serve(dataDir, pino({ level: 'info' }, destination));
+      const logged = await startServerProcess({ dataDir, settings, logLevel: 'info', logFile: file });
       try {
-        await measure(logged.url, 'text, info logs to a file', 'text', 16);
+        await measure(logged, 'text, info logs to a file', 'text', 16);
       } finally {
         await logged.close();
       }
-      destination.flushSync();
       logging = { logBytes: statSync(file).size, requests: rows[rows.length - 1].load.requests };
-      const { server: quiet } = await serve(dataDir, pino({ level: 'silent' }));
+      const quiet = await startServerProcess({ dataDir, settings });
       try {
-        await measure(quiet.url, 'text, logs off again (control)', 'text', 16);
+        await measure(quiet, 'text, logs off again (control)', 'text', 16);
       } finally {
         await quiet.close();
       }
@@ -243,6 +256,7 @@ async function main(): Promise<void> {
     collection: { reused, ...build },
     goal: GOAL,
     seconds: SECONDS,
+    setup: SETUP,
     warmupSeconds: WARMUP_SECONDS,
     serverOpenSeconds: openSeconds,
     runs: rows.map((r) => ({ name: r.name, ...r.load })),

@@ -4,12 +4,13 @@
 // - closed loop (autocannon): each connection sends its next request when the last answered;
 // - autocannon's overallRate: the same, but each connection stops for the rest of a second once
 //   it sent its share of that second's requests, so the load comes in a burst at each second;
-// - paced (open loop): request i is due at start + i / rate, whatever came back, on at most
-//   `connections` keep-alive sockets (queued while all are busy); its latency counts from when
-//   it was due, so a server that falls behind is charged for the wait (no coordinated omission).
-import http from 'node:http';
+// - paced (open loop, paced-client.ts): request i is due at start + i / rate, whatever came
+//   back, on at most `connections` keep-alive sockets (queued while all are busy); its latency
+//   counts from when it was due, so a server that falls behind is charged for the wait (no
+//   coordinated omission).
 import autocannon from 'autocannon';
 import type { LoadJob, LoadMessage } from './load.ts';
+import { pacedLoad } from './paced-client.ts';
 
 async function cannon(job: LoadJob): Promise<LoadMessage> {
   let next = 0;
@@ -43,59 +44,7 @@ async function cannon(job: LoadJob): Promise<LoadMessage> {
 }
 
 async function paced(job: LoadJob, rate: number): Promise<LoadMessage> {
-  const url = new URL(`${job.url}/api/search`);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
-  const latencies: number[] = [];
-  const statusCodes: Record<string, number> = {};
-  let non2xx = 0;
-  let errors = 0;
-  let pending = 0;
-  let lastAnswer = 0;
-  const interval = 1000 / rate;
-  const total = Math.round(job.seconds * rate);
-  const start = performance.now() + 50;
-  let sent = 0;
-  let finish: () => void = () => {};
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  const settle = () => {
-    pending--;
-    lastAnswer = performance.now();
-    if (sent === total && pending === 0) finish();
-  };
-  const send = (due: number) => {
-    const body = job.bodies[sent % job.bodies.length];
-    sent++;
-    pending++;
-    const req = http.request(
-      { agent, hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-          if (status >= 200 && status < 300) latencies.push(performance.now() - due);
-          else non2xx++;
-          settle();
-        });
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-    req.on('error', () => {
-      errors++;
-      settle();
-    });
-    req.end(body);
-  };
-  const tick = () => {
-    const now = performance.now();
-    // Timers wake late; send everything that has come due since.
-    while (sent < total && start + sent * interval <= now) send(start + sent * interval);
-    if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
-  };
-  setTimeout(tick, 50);
-  await done;
-  agent.destroy();
-  return { latencies, seconds: (lastAnswer - start) / 1000, completed: latencies.length + non2xx, non2xx, errors, timeouts: 0, statusCodes };
+  return { ...(await pacedLoad({ url: job.url, path: '/api/search', bodies: job.bodies, connections: job.connections, seconds: job.seconds, rate })), timeouts: 0 };
 }
 
 process.once('message', (job: LoadJob) => {

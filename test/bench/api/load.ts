@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { percentile } from '../timing.ts';
-import { mainThreadCpuMs } from './thread-cpu.ts';
+import { mainThreadCpuMs, processCpuMs } from './thread-cpu.ts';
 
 export interface LoadJob {
   url: string;
@@ -30,7 +30,7 @@ export interface LoadSummary {
   connections: number;
   /** Requests per second offered (open loop, or autocannon's overallRate); absent for a closed loop. */
   offered?: { rate: number; paced: boolean };
-  /** This process's CPU time (the server's, all threads) per answered request. */
+  /** The server process's CPU time (all its threads) per answered request. */
   serverCpuMs: number;
   /** Of that, the main thread's (the event loop): what caps the rate. Absent without /proc. */
   mainThreadCpuMs?: number;
@@ -49,13 +49,18 @@ export interface LoadSummary {
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 
 /**
+ * `serverPid` is the process whose CPU is charged to the server: this one when the server runs
+ * in it, or the `rosetta serve` child that answers `job.url`.
+ *
  * @example
- * await runLoad({ url, bodies, connections: 16, seconds: 20 })
+ * await runLoad({ url, bodies, connections: 16, seconds: 20 }, server.pid)
  * // { requestsPerSecond: 812.4, latencyMs: { percentiles: { p50: 14.2, p99: 41.0, ... } }, ... }
  */
-export async function runLoad(job: LoadJob): Promise<LoadSummary> {
+export async function runLoad(job: LoadJob, serverPid = process.pid): Promise<LoadSummary> {
+  const self = serverPid === process.pid;
   const cpu = process.cpuUsage();
-  const mainCpu = mainThreadCpuMs();
+  const serverCpu = self ? undefined : processCpuMs(serverPid);
+  const mainCpu = mainThreadCpuMs(serverPid);
   const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const message = await new Promise<LoadMessage>((resolve, reject) => {
     child.once('message', (m) => resolve(m as LoadMessage));
@@ -64,15 +69,16 @@ export async function runLoad(job: LoadJob): Promise<LoadSummary> {
     child.send(job);
   });
   const used = process.cpuUsage(cpu);
-  const mainUsed = mainCpu === undefined ? undefined : mainThreadCpuMs()! - mainCpu;
+  const serverUsed = self ? (used.user + used.system) / 1000 : processCpuMs(serverPid)! - serverCpu!;
+  const mainUsed = mainCpu === undefined ? undefined : mainThreadCpuMs(serverPid)! - mainCpu;
   if ('error' in message) throw new Error(`the load generator failed: ${message.error}`);
   const ms = message.latencies;
   const sum = ms.reduce((a, b) => a + b, 0);
   return {
     connections: job.connections,
     ...(job.rate ? { offered: { rate: job.rate, paced: true } } : job.burstRate ? { offered: { rate: job.burstRate, paced: false } } : {}),
-    // The load generator's CPU is the child's own; this is the server's, plus the IPC of the result.
-    serverCpuMs: (used.user + used.system) / 1000 / Math.max(1, ms.length),
+    // The load generator's CPU is the child's own; in process, this also holds the IPC of the result.
+    serverCpuMs: serverUsed / Math.max(1, ms.length),
     ...(mainUsed === undefined ? {} : { mainThreadCpuMs: mainUsed / Math.max(1, ms.length) }),
     ...(message.cpuMs === undefined ? {} : { clientCpuMs: message.cpuMs / Math.max(1, ms.length) }),
     seconds: message.seconds,
