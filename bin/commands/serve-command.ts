@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { levels, pino } from 'pino';
 import { RosettaError } from '../../models/errors.ts';
 import { buildDemoCollection, hasCollection, startServer, type DemoCollectionEvent, type RunningServer } from '../../server/index.ts';
 import { buildWeb, WEB_DIST } from '../../web/index.ts';
@@ -132,6 +133,7 @@ async function serve(config: Config, flags: ServeFlags): Promise<void> {
     host: flags.host,
     ...(process.env.ROSETTA_API_KEY ? { apiKey: process.env.ROSETTA_API_KEY } : {}),
     ...(process.env.ROSETTA_MAX_BODY_BYTES ? { maxBodyBytes: bytes(process.env.ROSETTA_MAX_BODY_BYTES) } : {}),
+    logger: pino({ name: 'rosetta', level: logLevel(process.env.ROSETTA_LOG_LEVEL) }),
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -157,6 +159,14 @@ function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0..65535');
   return n;
+}
+
+/** ROSETTA_LOG_LEVEL: pino's level names; `silent` drops every line, request logs included. */
+function logLevel(value: string | undefined): string {
+  if (value === undefined || value === '') return 'info';
+  const names = [...Object.keys(levels.values), 'silent'];
+  if (!names.includes(value)) throw new RosettaError('INVALID_ARGUMENT', `ROSETTA_LOG_LEVEL must be one of ${names.join(', ')}; got "${value}"`);
+  return value;
 }
 
 function bytes(value: string): number {

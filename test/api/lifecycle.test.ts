@@ -22,8 +22,10 @@ beforeAll(async () => {
 afterAll(() => removeTemp(dataDir));
 
 /** `rosetta serve` on the collection, resolved with its URL once /api/health would answer 200. */
-async function spawnServe(): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'serve', '--db', dataDir, '--port', '0'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+async function spawnServe(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'serve', '--db', dataDir, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -34,7 +36,7 @@ async function spawnServe(): Promise<{ child: ChildProcess; url: string; stderr:
     });
     void exited.then((code) => reject(new Error(`rosetta serve exited with ${code} before it was ready:\n${stderr}`)));
   });
-  return { child, url, stderr: () => stderr, exited };
+  return { child, url, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 /** A multipart image search sent in two halves, so the test decides when it is in flight. */
@@ -85,6 +87,46 @@ describe('graceful shutdown', () => {
     const parsed = JSON.parse(body) as SearchBody;
     expect(parsed.results[0].externalId).toBe(image.id);
     expect(await exited).toBe(0);
+  });
+});
+
+describe('request logs (ROSETTA_LOG_LEVEL)', () => {
+  /** The JSON log lines the server wrote for requests, once it has exited. */
+  const requestLines = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: number; msg: string; req?: { id: string; url: string }; res?: { statusCode: number } })
+      .filter((l) => l.req !== undefined);
+
+  it('info (the default) writes a JSON line per request with its request id; warn keeps the failed ones; silent writes none', async () => {
+    const lines: Record<string, ReturnType<typeof requestLines>> = {};
+    for (const level of ['', 'warn', 'silent']) {
+      const { child, url, stdout, exited } = await spawnServe({ ROSETTA_LOG_LEVEL: level });
+      const ok = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-ok' }, body: JSON.stringify({ text: 'red heart' }) });
+      expect(ok.status).toBe(200);
+      const bad = await fetch(`${url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-bad' }, body: JSON.stringify({ k: 5 }) });
+      expect(bad.status).toBe(400);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      lines[level] = requestLines(stdout());
+    }
+    expect(lines[''].map((l) => [l.req!.id, l.res!.statusCode])).toEqual([
+      ['req-ok', 200],
+      ['req-bad', 400],
+    ]);
+    expect(lines['warn'].map((l) => l.req!.id)).toEqual(['req-bad']);
+    expect(lines['silent']).toEqual([]);
+  });
+
+  it('refuses an unknown level by name before it listens', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'serve', '--db', dataDir, '--port', '0'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ROSETTA_LOG_LEVEL: 'loud' } });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/ROSETTA_LOG_LEVEL must be one of .*silent; got "loud"/);
+    expect(stderr).not.toMatch(/listening on/);
   });
 });
 
