@@ -74,10 +74,10 @@ export function ftsQuery(text: string): string | undefined {
 export interface CaptionIndex {
   /** Captions in the collection. */
   captionCount(): number;
-  /** Captions matching `query`, counted up to `cap` (so a common word costs no more than a rare one). */
-  matchCount(query: string, cap: number): number;
-  /** Items of the `limit` shortest captions matching `query` (no ranking function), shortest first. */
-  shortest(query: string, limit: number): { id: number }[];
+  /** Captions holding every phrase, counted up to `cap`. */
+  matchCount(phrases: readonly string[], cap: number): number;
+  /** Items of the `limit` shortest captions holding every phrase (no ranking function), shortest first. */
+  shortest(phrases: readonly string[], limit: number): { id: number }[];
   /** Items of the `limit` captions matching `query` best by bm25, best first. */
   ranked(query: string, limit: number): { id: number }[];
 }
@@ -105,7 +105,9 @@ export type KeywordMode = 'fill' | 'strict' | 'exhaustive';
  *
  * When every word is common and so many captions hold them all that they are common together,
  * the words say nothing the vector ranking does not: the list is empty (except `exhaustive`).
- * Apart from `exhaustive`, no step reads more than the common cut-off's number of captions per word.
+ * Apart from `exhaustive`, no step sorts or ranks more than the common cut-off's number of
+ * captions. Which captions hold each word, ItemRepository reads from FTS5 once per caption write
+ * (CaptionPostings), so counting and intersecting are cheap from the second query on.
  *
  * @example
  * planKeywordSearch(index, 'man surfing: light skin tone', 20, 'strict')
@@ -135,7 +137,7 @@ export function planKeywordSearch(index: CaptionIndex, text: string, limit: numb
     const words = queryWords(text).map((w) => counted(index, w, common + 1));
     if (words.length > 0 && words.every((w) => w.count > 0)) {
       // Each word once: a repeat changes neither what matches nor the order by length.
-      const all = [...new Set(words.map((w) => w.phrase))].join(' AND ');
+      const all = [...new Set(words.map((w) => w.phrase))];
       // A rare word bounds what all the words match; only common words together need counting.
       if (Math.min(...words.map((w) => w.count)) <= common || index.matchCount(all, common + 1) <= common) fill((n) => index.shortest(all, n));
     }
@@ -149,8 +151,8 @@ export function planKeywordSearch(index: CaptionIndex, text: string, limit: numb
 /** The word as it will be matched (the word itself, or a half-typed prefix), with its count up to `cap`. */
 function counted(index: CaptionIndex, { word, last }: QueryWord, cap: number): { phrase: string; count: number } {
   const exact = phrase(word);
-  const count = index.matchCount(exact, cap);
+  const count = index.matchCount([exact], cap);
   if (count > 0 || !last || [...word].length < MIN_PREFIX) return { phrase: exact, count };
   const prefix = phrase(word, true);
-  return { phrase: prefix, count: index.matchCount(prefix, cap) };
+  return { phrase: prefix, count: index.matchCount([prefix], cap) };
 }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { CaptionPostings } from './caption-postings.ts';
 import { decodeFeature, toBlob, type FeatureRow } from './codec.ts';
 import type { CaptionIndex } from './fts.ts';
 import type { Caption, CaptionSource, ItemModality, ItemRecord, StoreStats, StoredFeature } from './types.ts';
@@ -48,8 +49,6 @@ const SELECT_ITEM = `
 /** Batches of ids bound as one JSON array, so an `IN` list needs no statement per size. */
 const IN_IDS = `(SELECT value FROM json_each(?))`;
 
-/** Match counts remembered between caption writes; a bound on what odd queries can make it hold. */
-const MAX_CACHED_COUNTS = 10_000;
 /** Summaries kept (a few MB): a thousand pages of 20. */
 const MAX_CACHED_SUMMARIES = 20_000;
 
@@ -64,7 +63,9 @@ export class ItemRepository implements CaptionIndex {
    * count(*) walks the whole table, and a word's match count walks its matches.
    */
   private captionTotal: number | undefined;
-  private readonly matchCounts = new Map<string, number>();
+  private readonly postings: CaptionPostings;
+  /** The planner asks for the same list again, longer, while duplicates thin it (planKeywordSearch's fill). */
+  private lastShortest: { key: string; items: number[] } | undefined;
   /**
    * Summaries every search page reads, kept until their item, caption or thumbnail is written
    * here (one process owns a collection: lock.ts). Read from SQLite, a page of 20 costs about
@@ -74,6 +75,7 @@ export class ItemRepository implements CaptionIndex {
   private readonly summaryCache = new Map<number, ItemSummary>();
 
   constructor(private readonly db: Database) {
+    this.postings = new CaptionPostings(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       byId: p(`${SELECT_ITEM} WHERE id = ?`),
@@ -115,9 +117,7 @@ export class ItemRepository implements CaptionIndex {
       projectedIds: p(`SELECT id FROM items WHERE projected = 1`),
       changedSince: p(`SELECT id FROM items WHERE vector_seq > ?`),
       maxSeq: p(`SELECT coalesce(max(vector_seq), 0) FROM items`),
-      matchCount: p(`SELECT count(*) FROM (SELECT 1 FROM captions_fts WHERE captions_fts MATCH ? LIMIT ?)`),
-      shortest: p(`SELECT c.item_id AS id FROM captions_fts f JOIN captions c ON c.id = f.rowid
-                     WHERE captions_fts MATCH ? ORDER BY length(c.text), c.id LIMIT ?`),
+      captionLengths: p(`SELECT id, item_id, length(text) AS length FROM captions WHERE id IN ${IN_IDS}`),
       // The LIMIT keeps SQLite from flattening the join into the FTS5 scan, where bm25() cannot run.
       ranked: p(`SELECT c.item_id AS id
                    FROM (SELECT rowid, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?) m
@@ -292,19 +292,19 @@ export class ItemRepository implements CaptionIndex {
     return (this.captionTotal ??= this.s.captionCount.pluck().get() as number);
   }
 
-  matchCount(query: string, cap: number): number {
-    const key = `${cap} ${query}`;
-    let n = this.matchCounts.get(key);
-    if (n === undefined) {
-      if (this.matchCounts.size >= MAX_CACHED_COUNTS) this.matchCounts.clear();
-      n = this.s.matchCount.pluck().get(query, cap) as number;
-      this.matchCounts.set(key, n);
-    }
-    return n;
+  matchCount(phrases: readonly string[], cap: number): number {
+    return Math.min(cap, this.postings.every(phrases).length);
   }
 
-  shortest(query: string, limit: number): { id: number }[] {
-    return this.s.shortest.all(query, limit) as { id: number }[];
+  shortest(phrases: readonly string[], limit: number): { id: number }[] {
+    const key = phrases.join(' AND ');
+    if (this.lastShortest?.key !== key) {
+      const rows = this.s.captionLengths.all(JSON.stringify(Array.from(this.postings.every(phrases)))) as { id: number; item_id: number; length: number }[];
+      // FTS5's order would be `ORDER BY length(text), id`: the same here.
+      rows.sort((a, b) => a.length - b.length || a.id - b.id);
+      this.lastShortest = { key, items: rows.map((r) => r.item_id) };
+    }
+    return this.lastShortest.items.slice(0, limit).map((id) => ({ id }));
   }
 
   ranked(query: string, limit: number): { id: number }[] {
@@ -334,7 +334,8 @@ export class ItemRepository implements CaptionIndex {
    */
   captionsChanged(): void {
     this.captionTotal = undefined;
-    this.matchCounts.clear();
+    this.postings.clear();
+    this.lastShortest = undefined;
   }
 
   private record(row: ItemRow | undefined): ItemRecord | undefined {
