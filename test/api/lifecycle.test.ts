@@ -3,7 +3,7 @@
  * process exits 0, and searches keep answering while the collection moves into another space
  * (called directly, or by a new CURRENT in the models folder).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCurrentSpace, readCurrentVersion, setCurrentSpace, spacesDir, SPACE_FILE } from '../../models/space/index.ts';
 import { unalignedProjector } from '../../server/eval/index.ts';
 import type { QueryEngine, RunningServer } from '../../server/index.ts';
+import { spawnServe as spawnProcess } from '../helpers/serve-process.ts';
 import { buildSmallDemo, dataUrl, demoFile, demoItems, modelsDir, removeTemp, request, root, search, serve, tempDir, type SearchBody } from './helpers.ts';
 
 let dataDir: string;
@@ -22,22 +23,7 @@ beforeAll(async () => {
 afterAll(() => removeTemp(dataDir));
 
 /** `rosetta serve` on the collection, resolved with its URL once /api/health would answer 200. */
-async function spawnServe(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'serve', '--db', dataDir, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m && /rosetta: ready/.test(stderr)) resolve(m[1]);
-    });
-    void exited.then((code) => reject(new Error(`rosetta serve exited with ${code} before it was ready:\n${stderr}`)));
-  });
-  return { child, url, stdout: () => stdout, stderr: () => stderr, exited };
-}
+const spawnServe = (env: NodeJS.ProcessEnv = {}) => spawnProcess(dataDir, env);
 
 /** A multipart image search sent in two halves, so the test decides when it is in flight. */
 function slowImageSearch(url: string, image: Buffer, agent: http.Agent | false = false): { sendRest: () => void; response: Promise<{ status: number; body: string; connection?: string }> } {

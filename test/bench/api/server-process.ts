@@ -5,13 +5,10 @@
  * mark, and scavenges of about 5 ms instead of 3 on its main thread. Its CPU is read from
  * /proc by its pid (runLoad).
  */
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { EncoderSettings } from '../../../models/encoders/index.ts';
-
-const CLI = fileURLToPath(new URL('../../../bin/rosetta.js', import.meta.url));
+import { spawnServe, type ServeProcess } from '../../helpers/serve-process.ts';
 
 export interface ServerProcess {
   url: string;
@@ -38,27 +35,18 @@ export async function startServerProcess(options: {
 }): Promise<ServerProcess> {
   const started = performance.now();
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(process.execPath, [CLI, 'serve', '--db', options.dataDir, '--port', '0', '--host', '127.0.0.1'], {
-    cwd: path.dirname(path.dirname(CLI)),
-    stdio: ['ignore', out, 'pipe'],
-    env: {
-      ...process.env,
-      ROSETTA_MODELS_DIR: path.resolve(options.settings.modelsDir),
-      ROSETTA_CACHE_DIR: path.resolve(options.settings.cacheDir),
-      ROSETTA_LOG_LEVEL: options.logLevel ?? 'silent',
-    },
-  });
-  if (typeof out === 'number') closeSync(out);
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m && /rosetta: ready/.test(stderr)) resolve(m[1]);
-    });
-    void exited.then((code) => reject(new Error(`rosetta serve exited with ${code} before it was ready:\n${stderr}`)));
-  });
+  const env = {
+    ROSETTA_MODELS_DIR: path.resolve(options.settings.modelsDir),
+    ROSETTA_CACHE_DIR: path.resolve(options.settings.cacheDir),
+    ROSETTA_LOG_LEVEL: options.logLevel ?? 'silent',
+  };
+  let server: ServeProcess;
+  try {
+    server = await spawnServe(path.resolve(options.dataDir), env, out);
+  } finally {
+    if (typeof out === 'number') closeSync(out);
+  }
+  const { child, url, exited, stderr } = server;
   return {
     url,
     pid: child.pid!,
@@ -66,7 +54,7 @@ export async function startServerProcess(options: {
     close: async () => {
       child.kill('SIGTERM');
       const code = await exited;
-      if (code !== 0) throw new Error(`rosetta serve exited with ${code}:\n${stderr}`);
+      if (code !== 0) throw new Error(`rosetta serve exited with ${code}:\n${stderr()}`);
     },
   };
 }
