@@ -50,6 +50,22 @@ describe('CaptionPostings', () => {
     expect(postings.every([])).toHaveLength(0);
   });
 
+  it('stays within its memory budget, dropping its lists when the next would not fit, and still answers as FTS5 does', () => {
+    const small = new CaptionPostings(db, 3000);
+    const pairs = [
+      [phrase('red'), phrase('blue')],
+      [phrase('skin'), phrase('tone'), phrase('cat')],
+      [phrase('bird'), phrase('naive')],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const pick of pairs) {
+        expect(Array.from(small.every(pick))).toEqual(fts5(pick));
+        expect(small.heldWords).toBeLessThanOrEqual(3000);
+      }
+    }
+    expect(small.heldWords).toBeGreaterThan(0);
+  });
+
   it('forgets its lists on clear(), so captions written since are seen', () => {
     const before = postings.every([phrase('zebra')]);
     expect(before).toHaveLength(0);

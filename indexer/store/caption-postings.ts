@@ -12,7 +12,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 
-/** 32-bit words held at once, over every cached phrase (its ids, and its bitset once made): 16 MB. */
+/** 32-bit words held at once by default, over every cached phrase (its ids, and its bitset once made): 16 MB. */
 const MAX_CACHED_WORDS = 4_000_000;
 
 /** One phrase's captions: their ids, ascending, and (made when first needed) one bit per id. */
@@ -26,14 +26,13 @@ export class CaptionPostings {
   private readonly byPhrase = new Map<string, Posting>();
   private cachedWords = 0;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    /** The memory budget in 32-bit words; past it, every list is dropped and read again as needed. */
+    private readonly maxWords = MAX_CACHED_WORDS,
+  ) {
     // FTS5 lists a full-text query's rows in rowid order.
     this.rowsOf = db.prepare(`SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? ORDER BY rowid`).pluck();
-  }
-
-  /** Ids of the captions holding `phrase` (an FTS5 phrase: `"word"` or `"word"*`), ascending. */
-  rows(phrase: string): Int32Array {
-    return this.posting(phrase).ids;
   }
 
   /**
@@ -75,8 +74,13 @@ export class CaptionPostings {
 
   /** Counts `words` against the budget, first forgetting everything if they would not fit. */
   private hold(words: number): void {
-    if (this.cachedWords + words > MAX_CACHED_WORDS) this.clear();
+    if (this.cachedWords + words > this.maxWords) this.clear();
     this.cachedWords += words;
+  }
+
+  /** 32-bit words held now, ids and bitsets. */
+  get heldWords(): number {
+    return this.cachedWords;
   }
 
   /** Forgets every list: captions were written. */
