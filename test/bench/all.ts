@@ -179,6 +179,7 @@ const apiSchema = z.looseObject({
   collection: z.looseObject({ items: z.number().optional(), image: z.number().optional(), audio: z.number().optional(), captioned: z.number().optional() }).optional(),
   seconds: z.number().optional(),
   setup: z.string().optional(),
+  goalRuns: z.looseObject({ runs: z.number(), p50: z.array(z.number()), p99: z.array(z.number()), medianP50: z.number(), medianP99: z.number(), keptUp: z.boolean() }).optional(),
   phases: z.looseObject({ queries: z.number(), phases: z.record(z.string(), z.looseObject({ p50: z.number(), p99: z.number(), mean: z.number(), cpu: z.number() })) }).optional(),
   runs: z.array(
     z.looseObject({
@@ -253,6 +254,16 @@ function apiSection(record: RunRecord | undefined, current: Machine): string[] {
     api.setup ? `Setup: ${api.setup}.` : '',
     '',
   ];
+  const g = api.goalRuns;
+  if (g && api.goal) {
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
+    const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+    out.push(
+      `Goal runs (${api.goal.rps} req/s offered, paced, ${g.runs} runs among the others): p50 median ${g.medianP50.toFixed(1)} ms (${list(g.p50)}), ${mark(g.medianP50 <= api.goal.p50)}; ` +
+        `p99 median ${g.medianP99.toFixed(1)} ms (${list(g.p99)}), ${mark(g.medianP99 <= api.goal.p99)}; every run kept the pace: ${mark(g.keptUp)}.`,
+      '',
+    );
+  }
   if (api.runs.length > 0) {
     out.push(
       '| query | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req (main thread) | load generator CPU ms/req | non-2xx | errors |',

@@ -2,14 +2,15 @@
 //   1. a 100,000-item collection (93 % images, 7 % audio, 60 % captioned), generated once from
 //      the demo's real features and captions (see api/collection.ts) through store.addItem,
 //      and cached under test/artifacts/bench-api-<N/1000>k/; build time reported.
-//   2. the real server (startServer, logging off) and a load generator in a child process (see
-//      api/load-child.ts), each run after a short warm-up: text queries with 16 connections in a
-//      closed loop (the most the server answers), then offered at 500 req/s over 16 connections
-//      in an open loop (paced: the goal's reading), at half that rate, and through autocannon's
-//      overallRate (which sends each second's share in a burst); the same texts vector-only
-//      (hybrid: false: what keyword matching costs), image and sketch queries (demo PNGs,
-//      line-art sketches as data URLs) with 4; then text with info-level request logs written
-//      to a file and text with logs off again, back to back, for what logging costs.
+//   2. the real server (`rosetta serve` in a process of its own, logs off: api/server-process.ts)
+//      and a load generator in another (api/load-child.ts), each run after a short warm-up:
+//      text queries with 16 connections in a closed loop (the most the server answers), then
+//      offered at 500 req/s over 16 connections in an open loop (paced: the goal's reading, three
+//      times, between the next two, judged by the medians), at half that rate, and through
+//      autocannon's overallRate (which sends each second's share in a burst); the same texts
+//      vector-only (hybrid: false: what keyword matching costs), image and sketch queries (demo
+//      PNGs, line-art sketches as data URLs) with 4; then text with info-level request logs
+//      written to a file and text with logs off again, back to back, for what logging costs.
 //   3. where a text query's time goes, phase by phase (api/phases.ts), on a server in this
 //   process (the phases call its engine directly).
 // Goals on the 2-core dev machine (issue 5): text p50 <= 10 ms, p99 <= 50 ms, >= 500 req/s with
@@ -38,6 +39,7 @@ import { textPhases, type PhaseTimes } from './api/phases.ts';
 import { startProfile, type HotSpot } from './api/profile.ts';
 import { mediaQueries, textQueries, vectorOnlyQueries } from './api/queries.ts';
 import { startServerProcess } from './api/server-process.ts';
+import { median } from './timing.ts';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -53,6 +55,12 @@ const SEED = 5;
 const GOAL = { p50: 10, p99: 50, rps: 500 };
 const TEXT_CLOSED = 'text (hybrid), closed loop';
 const TEXT_OPEN = `text (hybrid), open loop: ${GOAL.rps} req/s offered, paced`;
+/**
+ * The goal's run is repeated, between the other text runs, and judged by the medians: on this
+ * shared 2-core host one run's p99 moved between 47 and 70 ms within an hour, with no change.
+ */
+const GOAL_RUNS = 3;
+const goalRun = (i: number) => `${TEXT_OPEN} (run ${i} of ${GOAL_RUNS})`;
 const only = process.env.BENCH_ONLY;
 const SETUP =
   '`rosetta serve` in a process of its own with logs off (test/bench/api/server-process.ts); the load generator in another process on the same cores: ' +
@@ -147,10 +155,12 @@ async function main(): Promise<void> {
     await check(server.url, { text: bodies.text[0], image: bodies.image[0], sketch: bodies.sketch[0] });
     if (runs('text')) {
       await measure(server, TEXT_CLOSED, 'text', 16);
-      await measure(server, TEXT_OPEN, 'text', 16, { rate: GOAL.rps });
+      await measure(server, goalRun(1), 'text', 16, { rate: GOAL.rps });
       // Half the goal's rate: how the latencies look while the server keeps up.
       await measure(server, `text (hybrid), open loop: ${GOAL.rps / 2} req/s offered, paced`, 'text', 16, { rate: GOAL.rps / 2 });
+      await measure(server, goalRun(2), 'text', 16, { rate: GOAL.rps });
       await measure(server, `text (hybrid), autocannon overallRate ${GOAL.rps} (a burst each second)`, 'text', 16, { burstRate: GOAL.rps });
+      for (let i = 3; i <= GOAL_RUNS; i++) await measure(server, goalRun(i), 'text', 16, { rate: GOAL.rps });
     }
     if (runs('vector')) await measure(server, `text, vector only (hybrid: false; ${bodies.vector.length} of the texts)`, 'vector', 16);
     if (runs('image')) await measure(server, 'image', 'image', 4);
@@ -208,16 +218,21 @@ async function main(): Promise<void> {
   log('');
   for (const line of table(rows)) log(line);
   const closed = rows.find((r) => r.name === TEXT_CLOSED)?.load;
-  const open = rows.find((r) => r.name === TEXT_OPEN)?.load;
-  if (closed && open) {
-    const p = open.latencyMs.percentiles;
+  const opens = rows.filter((r) => r.name.startsWith(TEXT_OPEN)).map((r) => r.load);
+  let goal: { runs: number; p50: number[]; p99: number[]; medianP50: number; medianP99: number; keptUp: boolean } | undefined;
+  if (closed && opens.length > 0) {
+    const p50 = opens.map((o) => o.latencyMs.percentiles.p50);
+    const p99 = opens.map((o) => o.latencyMs.percentiles.p99);
+    // Each run offered GOAL.rps for SECONDS; it kept up if it answered them all at that pace (1 % slack for the last answers).
+    const keptUp = opens.every((o) => o.requests === Math.round(SECONDS * GOAL.rps) && o.non2xx + o.errors === 0 && o.requestsPerSecond >= 0.99 * GOAL.rps);
+    goal = { runs: opens.length, p50, p99, medianP50: median(p50), medianP99: median(p99), keptUp };
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-    // The open loop offered GOAL.rps for SECONDS; it kept up if it answered them all at that pace (1 % slack for the last answers).
-    const keptUp = open.requests === Math.round(SECONDS * GOAL.rps) && open.non2xx + open.errors === 0 && open.requestsPerSecond >= 0.99 * GOAL.rps;
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
     log('');
     log(
-      `text goal at ${GOAL.rps} req/s offered over 16 connections: p50 ${p.p50.toFixed(1)} ms <= ${GOAL.p50} ${verdict(p.p50 <= GOAL.p50)}; p99 ${p.p99.toFixed(1)} ms <= ${GOAL.p99} ${verdict(p.p99 <= GOAL.p99)}; ` +
-        `answered ${open.requests} of ${Math.round(SECONDS * GOAL.rps)} at ${open.requestsPerSecond.toFixed(0)} req/s ${verdict(keptUp)}; ` +
+      `text goal at ${GOAL.rps} req/s offered over 16 connections, median of ${opens.length} runs: p50 ${goal.medianP50.toFixed(1)} ms <= ${GOAL.p50} ${verdict(goal.medianP50 <= GOAL.p50)} (${list(p50)}); ` +
+        `p99 ${goal.medianP99.toFixed(1)} ms <= ${GOAL.p99} ${verdict(goal.medianP99 <= GOAL.p99)} (${list(p99)}); ` +
+        `every run answered its ${Math.round(SECONDS * GOAL.rps)} at the pace: ${verdict(keptUp)}; ` +
         `closed loop (16 connections) sustains ${closed.requestsPerSecond.toFixed(0)} req/s >= ${GOAL.rps} ${verdict(closed.requestsPerSecond >= GOAL.rps)}`,
     );
   }
@@ -255,6 +270,7 @@ async function main(): Promise<void> {
     space: projector.version,
     collection: { reused, ...build },
     goal: GOAL,
+    goalRuns: goal,
     seconds: SECONDS,
     setup: SETUP,
     warmupSeconds: WARMUP_SECONDS,
