@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/random.ts';
 import { CaptionPostings } from './caption-postings.ts';
 import { openDatabase } from './db.ts';
-import { phrase } from './fts.ts';
+import { phrase, planKeywordSearch } from './fts.ts';
 import { ItemRepository } from './items.ts';
 import { sha } from './testing.ts';
 
@@ -44,9 +44,9 @@ describe('CaptionPostings', () => {
     for (let trial = 0; trial < 200; trial++) {
       const pick = phrases.filter(() => random() < 0.3);
       if (pick.length === 0) continue;
-      expect(Array.from(postings.every(pick)), pick.join(' AND ')).toEqual(fts5(pick));
+      expect(Array.from(postings.every(pick)!), pick.join(' AND ')).toEqual(fts5(pick));
     }
-    expect(Array.from(postings.every([phrase('ca')]))).toEqual(fts5([phrase('Ça')]));
+    expect(Array.from(postings.every([phrase('ca')])!)).toEqual(fts5([phrase('Ça')]));
     expect(postings.every([])).toHaveLength(0);
   });
 
@@ -59,22 +59,37 @@ describe('CaptionPostings', () => {
     ];
     for (let round = 0; round < 3; round++) {
       for (const pick of pairs) {
-        expect(Array.from(small.every(pick))).toEqual(fts5(pick));
+        expect(Array.from(small.every(pick)!)).toEqual(fts5(pick));
         expect(small.heldWords).toBeLessThanOrEqual(3000);
       }
     }
     expect(small.heldWords).toBeGreaterThan(0);
   });
 
-  it('forgets its lists on clear(), so captions written since are seen', () => {
-    const before = postings.every([phrase('zebra')]);
-    expect(before).toHaveLength(0);
+  it('drops its lists when captions are written, and reads none again until they have been quiet', async () => {
+    const fresh = new CaptionPostings(db, undefined, 150);
+    expect(fresh.every([phrase('zebra')])).toHaveLength(0);
     const id = items.insert({ externalId: 'c/new', modality: 'image', sourcePath: '/new', contentHash: sha('c new'), mime: 'image/png', width: 1, height: 1, duration: null }, 'now');
     items.replaceCaptions(id, [], [{ text: 'a red zebra', source: 'user' }]);
     // Still the list read before the write...
-    expect(postings.every([phrase('zebra')])).toHaveLength(0);
-    postings.clear();
-    expect(Array.from(postings.every([phrase('zebra'), phrase('red')]))).toEqual(fts5([phrase('zebra'), phrase('red')]));
-    expect(postings.every([phrase('zebra')])).toHaveLength(1);
+    expect(fresh.every([phrase('zebra')])).toHaveLength(0);
+    fresh.captionsWritten();
+    // ...then none while captions are changing: the caller asks FTS5.
+    expect(fresh.every([phrase('zebra')])).toBeUndefined();
+    expect(fresh.heldWords).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Array.from(fresh.every([phrase('zebra'), phrase('red')])!)).toEqual(fts5([phrase('zebra'), phrase('red')]));
+    expect(fresh.every([phrase('zebra')])).toHaveLength(1);
+    expect(fresh.heldWords).toBeGreaterThan(0);
+  });
+
+  it('plans the same keyword lists from its lists as from FTS5 while captions change (ItemRepository)', () => {
+    const fromLists = new ItemRepository(db, { captionsQuietMs: 0 });
+    const fromFts5 = new ItemRepository(db, { captionsQuietMs: 1e9 });
+    fromFts5.captionsChanged();
+    const texts = ['red', 'red bird', 'RED BLUE SKIN TONE', 'skin tone cat', 'naive ca', 'reds redwood', 'item12', 'red bir', 'tone skin skin', 'absent red'];
+    for (const mode of ['strict', 'fill'] as const) {
+      for (const text of texts) expect(planKeywordSearch(fromLists, text, 20, mode), `${mode} ${text}`).toEqual(planKeywordSearch(fromFts5, text, 20, mode));
+    }
   });
 });

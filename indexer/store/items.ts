@@ -74,8 +74,12 @@ export class ItemRepository implements CaptionIndex {
    */
   private readonly summaryCache = new Map<number, ItemSummary>();
 
-  constructor(private readonly db: Database) {
-    this.postings = new CaptionPostings(db);
+  constructor(
+    private readonly db: Database,
+    /** CaptionPostings' quiet time after a caption write, in ms (tests pick a path with it). */
+    options: { captionsQuietMs?: number } = {},
+  ) {
+    this.postings = new CaptionPostings(db, undefined, options.captionsQuietMs);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       byId: p(`${SELECT_ITEM} WHERE id = ?`),
@@ -117,6 +121,9 @@ export class ItemRepository implements CaptionIndex {
       projectedIds: p(`SELECT id FROM items WHERE projected = 1`),
       changedSince: p(`SELECT id FROM items WHERE vector_seq > ?`),
       maxSeq: p(`SELECT coalesce(max(vector_seq), 0) FROM items`),
+      matchCount: p(`SELECT count(*) FROM (SELECT 1 FROM captions_fts WHERE captions_fts MATCH ? LIMIT ?)`),
+      shortest: p(`SELECT c.item_id AS id FROM captions_fts f JOIN captions c ON c.id = f.rowid
+                     WHERE captions_fts MATCH ? ORDER BY length(c.text), c.id LIMIT ?`),
       captionLengths: p(`SELECT id, item_id, length(text) AS length FROM captions WHERE id IN ${IN_IDS}`),
       // The LIMIT keeps SQLite from flattening the join into the FTS5 scan, where bm25() cannot run.
       ranked: p(`SELECT c.item_id AS id
@@ -292,14 +299,19 @@ export class ItemRepository implements CaptionIndex {
     return (this.captionTotal ??= this.s.captionCount.pluck().get() as number);
   }
 
+  // While captions are being written, CaptionPostings holds no lists and FTS5 answers: the
+  // statements give the same rows as the lists (caption-postings.test.ts checks both ways).
   matchCount(phrases: readonly string[], cap: number): number {
-    return Math.min(cap, this.postings.every(phrases).length);
+    const rows = this.postings.every(phrases);
+    return rows ? Math.min(cap, rows.length) : (this.s.matchCount.pluck().get(phrases.join(' AND '), cap) as number);
   }
 
   shortest(phrases: readonly string[], limit: number): { id: number }[] {
     const key = phrases.join(' AND ');
     if (this.lastShortest?.key !== key) {
-      const rows = this.s.captionLengths.all(JSON.stringify(Array.from(this.postings.every(phrases)))) as { id: number; item_id: number; length: number }[];
+      const every = this.postings.every(phrases);
+      if (!every) return this.s.shortest.all(key, limit) as { id: number }[];
+      const rows = this.s.captionLengths.all(JSON.stringify(Array.from(every))) as { id: number; item_id: number; length: number }[];
       // FTS5's order would be `ORDER BY length(text), id`: the same here.
       rows.sort((a, b) => a.length - b.length || a.id - b.id);
       this.lastShortest = { key, items: rows.map((r) => r.item_id) };
@@ -334,7 +346,7 @@ export class ItemRepository implements CaptionIndex {
    */
   captionsChanged(): void {
     this.captionTotal = undefined;
-    this.postings.clear();
+    this.postings.captionsWritten();
     this.lastShortest = undefined;
   }
 
