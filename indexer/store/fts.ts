@@ -106,8 +106,9 @@ export type KeywordMode = 'fill' | 'strict' | 'exhaustive';
  * When every word is common and so many captions hold them all that they are common together,
  * the words say nothing the vector ranking does not: the list is empty (except `exhaustive`).
  * Apart from `exhaustive`, no step sorts or ranks more than the common cut-off's number of
- * captions. Which captions hold each word, ItemRepository reads from FTS5 once per caption write
- * (CaptionPostings), so counting and intersecting are cheap from the second query on.
+ * captions. Which captions hold each word, ItemRepository reads from FTS5 once captions have been
+ * quiet for a moment (CaptionPostings), so counting and intersecting are cheap from the second
+ * query on; while they are being written, FTS5's AND answers.
  *
  * @example
  * planKeywordSearch(index, 'man surfing: light skin tone', 20, 'strict')
