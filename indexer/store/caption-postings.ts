@@ -34,6 +34,8 @@ export class CaptionPostings {
   private readonly byPhrase = new Map<string, Posting>();
   private cachedWords = 0;
   private writtenAt = -Infinity;
+  /** The last intersection: the planner counts the captions holding every word, then lists them. */
+  private last: { key: string; ids: Int32Array } | undefined;
 
   constructor(
     db: Database,
@@ -58,9 +60,12 @@ export class CaptionPostings {
     if (performance.now() - this.writtenAt < this.quietMs && !phrases.every((p) => this.byPhrase.has(p))) return undefined;
     // The shortest list is the candidates; every other phrase keeps those its bitset holds, so
     // a query costs (candidates x phrases) bit tests however long the common words' lists are.
+    const key = phrases.join('\n');
+    if (this.last?.key === key) return this.last.ids;
     const postings = phrases.map((p) => this.posting(p)).sort((a, b) => a.ids.length - b.ids.length);
     let out = postings[0].ids;
     for (let i = 1; i < postings.length && out.length > 0; i++) out = keep(out, this.bitsOf(postings[i]));
+    this.last = { key, ids: out };
     return out;
   }
 
@@ -105,6 +110,7 @@ export class CaptionPostings {
   private clear(): void {
     this.byPhrase.clear();
     this.cachedWords = 0;
+    this.last = undefined;
   }
 }
 

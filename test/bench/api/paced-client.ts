@@ -55,14 +55,13 @@ export function pacedLoad(job: PacedJob): Promise<PacedResult> {
   const idle: Connection[] = [];
   let open = 0;
   let sent = 0;
-  let settled = 0;
   let lastAnswer = 0;
   let finished = false;
   const start = performance.now() + 50;
 
   return new Promise<PacedResult>((resolve) => {
     const finishIfDone = () => {
-      if (settled < total || finished) return;
+      if (result.completed + result.errors < total || finished) return;
       finished = true;
       for (const c of idle) c.socket.destroy();
       result.seconds = (lastAnswer - start) / 1000;
@@ -70,15 +69,10 @@ export function pacedLoad(job: PacedJob): Promise<PacedResult> {
     };
     const answered = (status: number, due: number) => {
       lastAnswer = performance.now();
-      settled++;
       result.completed++;
       result.statusCodes[status] = (result.statusCodes[status] ?? 0) + 1;
       if (status >= 200 && status < 300) result.latencies.push(lastAnswer - due);
       else result.non2xx++;
-    };
-    const failed = () => {
-      settled++;
-      result.errors++;
     };
     /** Requests due but not yet on a socket, by index (their due time follows from it). */
     const waiting: number[] = [];
@@ -95,7 +89,7 @@ export function pacedLoad(job: PacedJob): Promise<PacedResult> {
       open--;
       const at = idle.indexOf(c);
       if (at >= 0) idle.splice(at, 1);
-      if (inFlight) failed();
+      if (inFlight) result.errors++;
       // Another socket takes over what waits for one.
       if (waiting.length > 0 && open < job.connections) connect();
       finishIfDone();
