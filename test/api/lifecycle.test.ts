@@ -3,7 +3,6 @@
  * process exits 0, and searches keep answering while the collection moves into another space
  * (called directly, or by a new CURRENT in the models folder).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -106,13 +105,14 @@ describe('request logs (ROSETTA_LOG_LEVEL)', () => {
   });
 
   it('refuses an unknown level by name before it listens', async () => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'serve', '--db', dataDir, '--port', '0'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ROSETTA_LOG_LEVEL: 'loud' } });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).not.toBe(0);
-    expect(stderr).toMatch(/ROSETTA_LOG_LEVEL must be one of .*silent; got "loud"/);
-    expect(stderr).not.toMatch(/listening on/);
+    // spawnServe rejects with the exit code and everything the process wrote to stderr.
+    const failure = await spawnServe({ ROSETTA_LOG_LEVEL: 'loud' }).then(
+      () => 'it became ready',
+      (err: Error) => err.message,
+    );
+    expect(failure).toMatch(/exited with (?!0 )\S+ before it was ready/);
+    expect(failure).toMatch(/ROSETTA_LOG_LEVEL must be one of .*silent; got "loud"/);
+    expect(failure).not.toMatch(/listening on/);
   });
 });
 

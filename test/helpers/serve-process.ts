@@ -31,7 +31,8 @@ export async function spawnServe(dataDir: string, env: NodeJS.ProcessEnv = {}, s
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   let err = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes once stdout and stderr are read to the end.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       err += chunk.toString();
