@@ -21,6 +21,7 @@ import type { BagHeadParams, DenseHeadParams } from '../models/align/index.ts';
 import {
   applyDense,
   DEFAULT_MAX_IMAGES,
+  SKETCH_VARIANTS,
   collectionPairs,
   encodePairLines,
   pairCounts,
@@ -56,7 +57,8 @@ beforeAll(async () => {
   const settings = { cacheDir, modelsDir: root, device: 'cpu', encoders: {} };
   for (const m of ['image', 'sketch', 'audio', 'text'] as const) encoders[m] = await createEncoder(m, settings);
   const lines = subsetPairLines(await readPairManifest(path.join(demoDir, 'pairs.jsonl')), DEFAULT_MAX_IMAGES, 1);
-  ({ corpus: demo } = await encodePairLines(lines, { root: demoDir, encoders: encoders as Required<typeof encoders>, cacheDir: path.join(cacheDir, 'features') }));
+  // With the default recipe's drawn sketch variants (their features are cached by the default space's training).
+  ({ corpus: demo } = await encodePairLines(lines, { root: demoDir, encoders: encoders as Required<typeof encoders>, cacheDir: path.join(cacheDir, 'features'), sketchVariants: SKETCH_VARIANTS }));
 });
 afterAll(async () => {
   await Promise.allSettled(Object.values(encoders).map((e) => e.close()));
@@ -173,7 +175,7 @@ describe('training', () => {
     expect(other.draft.recall).not.toEqual(a.recall);
   });
 
-  it("by default tunes the text bag only: the dense heads keep Stage 1's maps, which are written beside the final heads", async () => {
+  it("without drawn sketch variants, by default tunes the text bag only: the dense heads keep Stage 1's maps, which are written beside the final heads", async () => {
     const corpus = syntheticCorpus({ images: 160, sounds: 50, seed: 3 });
     const { model, draft } = await trainSpace(corpus, { source: 'synthetic', dim: 12, epochs: 3 });
     expect(draft.hyper).toMatchObject({ frozen: ['image', 'sketch', 'audio'], temperature: 0.2 });
@@ -196,6 +198,36 @@ describe('training', () => {
     expect(Math.max(...text.map((v, i) => Math.abs(v - start[i])))).toBeGreaterThan(1e-3);
     const written = await writeSpace(path.join(root, 'staged'), model, draft);
     expect(readdirSync(written.dir).filter((f) => f.includes('.cca.')).sort()).toEqual(['audio.cca.onnx', 'image.cca.onnx', 'sketch.cca.onnx', 'text.cca.onnx']);
+  });
+
+  it('with drawn sketch variants, trains the sketch head on them too; Stage 1 and validation see the drawings only', async () => {
+    const plain = syntheticCorpus({ images: 160, sounds: 50, seed: 5 });
+    const varied = syntheticCorpus({ images: 160, sounds: 50, seed: 5 });
+    const si = varied.sketchImage!;
+    // Two variants of each drawing: the drawing's features moved a little, as a redrawn sketch's are.
+    si.variants = si.sketch.map((row, i) => [1, 2].map((k) => row.map((v, j) => v + 0.3 * Math.sin(7 * i + 3 * j + k))));
+    const base = await trainSpace(plain, { source: 'synthetic', dim: 12, epochs: 2 });
+    const { model, draft } = await trainSpace(varied, { source: 'synthetic', dim: 12, epochs: 2 });
+    expect(draft.hyper.frozen).toEqual(['image', 'audio']);
+    expect(Object.keys(draft.training.history[0].valR10).sort()).toEqual(['audio-text', 'image-text', 'sketch-image']);
+    // Only the training split's variants: 2 per training pair of sketch-image.
+    expect(draft.data.sketchVariants).toBe(2 * draft.data.pairs['sketch-image'].train);
+    // Stage 1 is fitted on the drawings alone: the same maps as without variants.
+    for (const m of ['image', 'sketch', 'audio', 'text']) {
+      const [a, b] = [base.draft.stages!.cca.heads[m], draft.stages!.cca.heads[m]] as DenseHeadParams[];
+      expect(Array.from(b.W ?? (b as unknown as BagHeadParams).E), m).toEqual(Array.from(a.W ?? (a as unknown as BagHeadParams).E));
+    }
+    // Validation is scored on the drawings too: the CCA's sketch -> image numbers are the same.
+    expect(draft.recall['sketch→image']!.systems.cca).toEqual(base.draft.recall['sketch→image']!.systems.cca);
+    // The sketch head moved; the image and audio heads kept Stage 1's maps.
+    const x = si.sketch[0];
+    const moved = (m: 'image' | 'sketch' | 'audio', row: Float32Array) => {
+      const [final, stage1] = [applyDense(model.heads[m] as DenseHeadParams, row), applyDense(draft.stages!.cca.heads[m] as DenseHeadParams, row)];
+      return Math.max(...final.map((v, j) => Math.abs(v - stage1[j])));
+    };
+    expect(moved('sketch', x)).toBeGreaterThan(1e-3);
+    expect(moved('image', varied.captioned.image!.features[0])).toBeLessThan(1e-5);
+    expect(moved('audio', varied.captioned.audio!.features[0])).toBeLessThan(1e-5);
   });
 
   it('trains the dense heads when asked (freeze: []), in canonical coordinates, folded back to the encoders\' widths', async () => {
@@ -263,16 +295,23 @@ describe('rosetta train', () => {
     const manifest = path.join(root, 'pairs.jsonl');
     writeFileSync(manifest, pick.join('\n'));
     const modelsDir = path.join(root, 'cli-models');
-    const events = (await run(['train', '--manifest', manifest, '--root', demoDir, '--epochs', '2', '--dim', '16', '--json'], modelsDir)).map((l) => JSON.parse(l) as { event: string; version?: string; epoch?: number });
+    const events = (await run(['train', '--manifest', manifest, '--root', demoDir, '--epochs', '2', '--dim', '16', '--sketch-variants', '1', '--json'], modelsDir)).map(
+      (l) => JSON.parse(l) as { event: string; version?: string; epoch?: number },
+    );
     expect(events.filter((e) => e.event === 'epoch').map((e) => e.epoch)).toEqual([0, 1, 2]);
     const summary = events.find((e) => e.event === 'summary')!;
     expect(summary).toMatchObject({ current: true, dim: expect.any(Number), recall: expect.objectContaining({ 'text→image': expect.any(Object) }) });
     expect(await readCurrentVersion(modelsDir)).toBe(summary.version);
+    // One drawn variant of each training sketch, and the sketch head trained on them.
+    const written = JSON.parse(readFileSync(path.join(modelsDir, 'spaces', summary.version!, 'space.json'), 'utf8')) as SpaceManifest;
+    expect(written.data.sketchVariants).toBe(written.data.pairs['sketch-image'].train);
+    expect(written.hyper.frozen).toEqual(['image', 'audio']);
   });
 
   it('rejects a run with nothing to train on, and an unavailable device, before any work', async () => {
     await expect(run(['train'], path.join(root, 'none'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('--manifest') });
     await expect(run(['train', '--default', '--db', 'x'], path.join(root, 'none'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(run(['train', '--default', '--sketch-variants', '2'], path.join(root, 'none'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('--sketch-variants needs --manifest') });
     await expect(run(['train', '--manifest', 'nowhere.jsonl', '--device', 'nonsense'], path.join(root, 'none'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('device') });
   });
 });

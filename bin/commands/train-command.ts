@@ -6,6 +6,7 @@ import {
   ensureDefaultSpace,
   readCurrentVersion,
   readPairManifest,
+  SKETCH_VARIANTS,
   setCurrentSpace,
   trainCollectionSpace,
   trainSpace,
@@ -31,6 +32,7 @@ interface TrainFlags {
   patience?: number;
   mlp?: number | boolean;
   pseudoSketches?: number;
+  sketchVariants?: number;
   warmStart: boolean;
   json?: boolean;
 }
@@ -59,6 +61,7 @@ export function registerTrainCommand(program: Command, context: CliContext): Com
     .option('--lr <x>', 'AdamW learning rate (default 1e-3)', positiveNumber)
     .option('--patience <n>', 'epochs without better validation recall before stopping (default 5)', integer(1, 1000))
     .option('--mlp [hidden]', 'add a residual MLP of this width to the dense heads (default width: the space dim)', integer(1, 65_536))
+    .option('--sketch-variants <n>', `with --manifest: drawn variants of each sketch for the contrastive stage (default ${SKETCH_VARIANTS}; 0 keeps the sketch head at the CCA)`, integer(0, 64))
     .option('--pseudo-sketches <n>', 'collection images to draw pseudo-sketches of (default 1000)', integer(0, 1_000_000))
     .option('--no-warm-start', 'with --db: start from this data alone, not from the default space')
     .option('--json', 'print progress and the summary as JSON lines on stdout')
@@ -73,6 +76,7 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
   if (flags.default && (flags.manifest || flags.db)) throw new RosettaError('INVALID_ARGUMENT', '--default trains from the demo recipe; leave out --manifest and --db');
   if (!flags.default && !flags.manifest && !flags.db) throw new RosettaError('INVALID_ARGUMENT', 'give --manifest FILE, --db DIR or --default');
   if (flags.root && !flags.manifest) throw new RosettaError('INVALID_ARGUMENT', '--root needs --manifest');
+  if (flags.sketchVariants !== undefined && !flags.manifest) throw new RosettaError('INVALID_ARGUMENT', '--sketch-variants needs --manifest (the default recipe fixes its own)');
   const out = printer(flags.json === true);
   const train = {
     ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
@@ -103,7 +107,13 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
       const needs = new Set<Modality>(lines.flatMap((l): Modality[] => ('sketch' in l ? ['sketch', 'image'] : [l.modality])));
       const pairEncoders = { text: await encoder('text'), ...Object.fromEntries(await Promise.all([...needs].map(async (m) => [m, await encoder(m)]))) };
       const root = flags.root ? path.resolve(flags.root) : path.dirname(file);
-      const { corpus, report } = await encodePairLines(lines, { root, encoders: pairEncoders, cacheDir: featureCacheDir, onProgress: out.event });
+      const { corpus, report } = await encodePairLines(lines, {
+        root,
+        encoders: pairEncoders,
+        cacheDir: featureCacheDir,
+        onProgress: out.event,
+        sketchVariants: flags.sketchVariants ?? SKETCH_VARIANTS,
+      });
       out.skipped(report.skipped);
       manifestPairs = { corpus, skipped: report.skipped.length, droppedPairs: report.droppedPairs, ms: report.ms };
     }

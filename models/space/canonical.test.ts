@@ -74,6 +74,20 @@ describe('Stage 2 in canonical coordinates', () => {
     expect(out.captioned.audio!.features[0]).toBe(corpus.captioned.audio!.features[0]);
   });
 
+  it("maps drawn sketch variants as the sketch rows are mapped, each pair's list kept apart", async () => {
+    const corpus = syntheticCorpus({ images: 12, sounds: 4, inDim: 24, audioDim: 16 });
+    const si = corpus.sketchImage!;
+    // Pair 0 has two variants, pair 1 none, pair 2 one (a drawing that failed to vary).
+    si.variants = si.sketch.map((_, i) => (i === 0 ? [si.sketch[1], si.sketch[2]] : i === 2 ? [si.sketch[0]] : []));
+    const heads = { ...model().heads, sketch: denseHead({ inDim: 24, dim, W: gaussianFill(24 * dim, 50) }) };
+    const { bases } = toCanonical({ heads, logScale: 1 }, () => true);
+    const out = (await canonicalCorpus(corpus, bases, gemm)).sketchImage!;
+    expect(out.variants!.map((v) => v.length)).toEqual(si.variants.map((v) => v.length));
+    expect(Array.from(out.variants![0][0])).toEqual(Array.from(out.sketch[1]));
+    expect(Array.from(out.variants![0][1])).toEqual(Array.from(out.sketch[2]));
+    expect(Array.from(out.variants![2][0])).toEqual(Array.from(out.sketch[0]));
+  });
+
   it('drops the residual MLPs for the Stage-1 copy, which computes what the MLP head computed while W2 was zero', () => {
     const m = model();
     const audio = m.heads.audio as DenseHeadParams;

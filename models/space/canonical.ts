@@ -65,7 +65,14 @@ export async function canonicalCorpus(c: PairCorpus, bases: Record<string, Canon
   const captioned: PairCorpus['captioned'] = {};
   for (const [m, rows] of Object.entries(c.captioned) as [DenseModality, CaptionedRows][]) captioned[m] = { ...rows, features: await map(m, rows.features) };
   const si = c.sketchImage;
-  return { ...c, captioned, ...(si ? { sketchImage: { ...si, sketch: await map('sketch', si.sketch), image: await map('image', si.image) } } : {}) };
+  if (!si) return { ...c, captioned };
+  const sketchImage = { ...si, sketch: await map('sketch', si.sketch), image: await map('image', si.image) };
+  if (si.variants) {
+    const flat = await map('sketch', si.variants.flat());
+    let at = 0;
+    sketchImage.variants = si.variants.map((rows) => flat.slice(at, (at += rows.length)));
+  }
+  return { ...c, captioned, sketchImage };
 }
 
 /** Trained canonical heads folded back onto their bases: W = W₀·V; mean, b and MLP as they are. */

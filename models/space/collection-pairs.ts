@@ -156,6 +156,8 @@ export function mergeCorpora(a: PairCorpus, b: PairCorpus): PairCorpus {
       image: [...(s?.image ?? []), ...(t?.image ?? [])],
       sketchSource: [...(s?.sketchSource ?? []), ...(t?.sketchSource ?? [])],
       imageSource: [...(s?.imageSource ?? []), ...(t?.imageSource ?? [])],
+      // Variants stay beside their drawings: a side without them contributes empty lists.
+      ...(s?.variants || t?.variants ? { variants: [...(s?.variants ?? (s?.sketch ?? []).map(() => [])), ...(t?.variants ?? (t?.sketch ?? []).map(() => []))] } : {}),
     };
   }
   return out;

@@ -28,6 +28,11 @@ export interface SketchImageRows {
   image: Float32Array[];
   sketchSource: string[];
   imageSource: string[];
+  /**
+   * variants[i]: feature rows of drawn variants of sketch i (models/sketch/variants.ts), which
+   * Stage 2 pairs with image i too. Stage 1 and validation use the drawings as they are.
+   */
+  variants?: Float32Array[][];
 }
 
 /** Which encoder made a modality's rows: `identityKey(encoder.identity)` and its dim. */
@@ -108,6 +113,7 @@ export function selectPairs(corpus: PairCorpus, keep: Partial<Record<PairSetName
             image: idx.map((i) => si.image[i]),
             sketchSource: idx.map((i) => si.sketchSource[i]),
             imageSource: idx.map((i) => si.imageSource[i]),
+            ...(si.variants ? { variants: idx.map((i) => si.variants![i]) } : {}),
           },
         }
       : {}),

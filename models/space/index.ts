@@ -38,6 +38,6 @@ export { collectionPairs, mergeCorpora } from './collection-pairs.ts';
 export type { CollectionPairOptions } from './collection-pairs.ts';
 export { trainCollectionSpace } from './train-collection.ts';
 export type { CollectionTrainEvent, TrainCollectionOptions } from './train-collection.ts';
-export { ensureDefaultSpace, findDefaultSpace, recipeName, subsetPairLines, DEFAULT_MAX_IMAGES } from './default-space.ts';
+export { ensureDefaultSpace, findDefaultSpace, recipeName, subsetPairLines, DEFAULT_MAX_IMAGES, SKETCH_VARIANTS } from './default-space.ts';
 export type { DefaultSpaceEvent, DefaultSpaceOptions } from './default-space.ts';
 export { FeatureCache, sha256Hex } from './feature-cache.ts';

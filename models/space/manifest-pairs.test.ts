@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RosettaError } from '../errors.ts';
 import type { Encoder, MediaInput, SparseRow, StagedEncoder } from '../types.ts';
@@ -30,6 +31,32 @@ function numbersEncoder(modality: 'image' | 'sketch' | 'audio', calls: { runs: n
   } as StagedEncoder<typeof modality>;
 }
 
+/** A dense "encoder" of drawings: their share of dark pixels, width and height (sharp decodes them). */
+function inkEncoder(calls: { runs: number }): Encoder<'sketch', 'dense'> {
+  return {
+    modality: 'sketch',
+    kind: 'dense',
+    dim: 3,
+    identity: { name: 'ink', version: '1', weightsHash: 'fedcba9876543210' },
+    encode: async (inputs: MediaInput[]) =>
+      Promise.all(
+        inputs.map(async (input) => {
+          calls.runs++;
+          const { data, info } = await sharp(input.data).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+          const dark = data.reduce((n, v) => n + (v < 128 ? 1 : 0), 0);
+          return Float32Array.from([dark / data.length, info.width / 100, info.height / 100]);
+        }),
+      ),
+    close: async () => {},
+  };
+}
+
+/** A black ring on white, as a PNG. */
+const ring = (r: number) =>
+  sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="120" height="120" fill="white"/><circle cx="60" cy="60" r="${r}" fill="none" stroke="black" stroke-width="5"/></svg>`))
+    .png()
+    .toBuffer();
+
 const textEncoder: Encoder<'text', 'sparse'> = {
   modality: 'text',
   kind: 'sparse',
@@ -46,8 +73,11 @@ const textEncoder: Encoder<'text', 'sparse'> = {
 };
 
 let root: string;
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'rosetta-pairs-'));
+  mkdirSync(path.join(root, 'drawn'));
+  writeFileSync(path.join(root, 'drawn/small.png'), await ring(25));
+  writeFileSync(path.join(root, 'drawn/large.png'), await ring(45));
   mkdirSync(path.join(root, 'img'));
   writeFileSync(path.join(root, 'img/a.png'), '1,0,0');
   writeFileSync(path.join(root, 'img/b.png'), '0,1,0');
@@ -117,5 +147,65 @@ describe('encodePairLines', () => {
     const { corpus } = await encodePairLines(lines, { root, cacheDir, encoders: { text: textEncoder, image: numbersEncoder('image', second) } });
     expect(second.runs).toBe(0);
     expect(Array.from(corpus.captioned.image!.features[1])).toEqual([0, 1, 0]);
+  });
+});
+
+describe('encodePairLines with drawn sketch variants', () => {
+  const lines = parsePairLines(
+    [
+      { sketch: 'drawn/small.png', image: 'img/a.png' },
+      { sketch: 'drawn/large.png', image: 'img/b.png' },
+      { sketch: 'drawn/large.png', image: 'img/a.png' },
+      { sketch: 'drawn/missing.png', image: 'img/b.png' },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n'),
+    'p.jsonl',
+  );
+
+  it("draws and encodes each sketch's variants once, beside its pairs, and none for a sketch that could not be read", async () => {
+    const calls = { runs: 0 };
+    const progress = new Set<string>();
+    const { corpus, report } = await encodePairLines(lines, {
+      root,
+      encoders: { text: textEncoder, image: numbersEncoder('image', { runs: 0 }), sketch: inkEncoder(calls) },
+      sketchVariants: 3,
+      onProgress: (p) => progress.add(p.modality),
+    });
+    const si = corpus.sketchImage!;
+    expect(si.sketchSource).toEqual(['drawn/small.png', 'drawn/large.png', 'drawn/large.png']);
+    expect(report.skipped.map((s) => s.path)).toEqual(['drawn/missing.png']);
+    expect(report.sketchVariants).toBe(6);
+    expect(calls.runs).toBe(2 + 6); // two drawings, three variants of each
+    expect(si.variants!.map((v) => v.length)).toEqual([3, 3, 3]);
+    // A pair's variants are its own drawing's: the same rows for the two pairs of the large ring.
+    expect(si.variants![2]).toEqual(si.variants![1]);
+    // Each variant is the drawing changed: other shapes (tilt, stretch) or other ink (pen).
+    for (const [i, rows] of si.variants!.entries()) {
+      for (const row of rows) expect(Array.from(row)).not.toEqual(Array.from(si.sketch[i]));
+      expect(new Set(rows.map((r) => Array.from(r).join()))).toHaveProperty('size', 3);
+    }
+    expect([...progress].sort()).toEqual(['image', 'sketch', 'sketch variants']);
+  });
+
+  it('draws the same variants again, so the feature cache answers a second run', async () => {
+    const cacheDir = path.join(root, 'variant-cache');
+    const encode = async (calls: { runs: number }) =>
+      encodePairLines(lines, { root, cacheDir, encoders: { text: textEncoder, image: numbersEncoder('image', { runs: 0 }), sketch: inkEncoder(calls) }, sketchVariants: 2 });
+    const [first, second] = [{ runs: 0 }, { runs: 0 }];
+    const a = await encode(first);
+    const b = await encode(second);
+    expect([first.runs, second.runs]).toEqual([2 + 4, 0]);
+    expect(b.corpus.sketchImage!.variants).toEqual(a.corpus.sketchImage!.variants);
+  });
+
+  it('draws none by default, and rejects a count that is not a non-negative integer with INVALID_ARGUMENT', async () => {
+    const encoders = { text: textEncoder, image: numbersEncoder('image', { runs: 0 }), sketch: inkEncoder({ runs: 0 }) };
+    const plain = await encodePairLines(lines, { root, encoders });
+    expect(plain.corpus.sketchImage!.variants).toBeUndefined();
+    expect(plain.report.sketchVariants).toBeUndefined();
+    for (const bad of [-1, 1.5]) {
+      await expect(encodePairLines(lines, { root, encoders, sketchVariants: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('sketchVariants') });
+    }
   });
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { RosettaError } from '../errors.ts';
 import { identityKey, type Encoder, type Modality, type SparseRow } from '../types.ts';
 import type { CaptionRow, DenseModality, PairCorpus } from './corpus.ts';
+import { drawVariant, sketchVariant } from '../sketch/index.ts';
 import { encodeFiles, fromDisk, type EncodeProgress, type SkippedFile } from './encode.ts';
 
 const captionLine = z.object({ path: z.string().min(1), modality: z.enum(['image', 'audio', 'sketch']), caption: z.string().trim().min(1) });
@@ -74,6 +75,8 @@ export interface EncodeReport {
   skipped: SkippedFile[];
   /** Pair lines dropped because a file or caption of theirs was skipped. */
   droppedPairs: number;
+  /** Drawn variants of sketches encoded for Stage 2 (with `sketchVariants`). */
+  sketchVariants?: number;
   ms: number;
 }
 
@@ -87,10 +90,20 @@ export interface EncodeReport {
  */
 export async function encodePairLines(
   lines: readonly PairLine[],
-  options: { root: string; encoders: PairEncoders; batchSize?: number; cacheDir?: string; onProgress?: (p: EncodeProgress) => void },
+  options: {
+    root: string;
+    encoders: PairEncoders;
+    batchSize?: number;
+    cacheDir?: string;
+    onProgress?: (p: EncodeProgress) => void;
+    /** Drawn variants of each sketch of a sketch-image line, for Stage 2 (see models/sketch/variants.ts). Default 0. */
+    sketchVariants?: number;
+  },
 ): Promise<{ corpus: PairCorpus; report: EncodeReport }> {
   const started = performance.now();
   const { encoders } = options;
+  const variantCount = options.sketchVariants ?? 0;
+  if (!Number.isInteger(variantCount) || variantCount < 0) throw new RosettaError('INVALID_ARGUMENT', `sketchVariants must be a non-negative integer; got ${variantCount}`);
   const wanted: Record<DenseModality, Set<string>> = { image: new Set(), sketch: new Set(), audio: new Set() };
   const texts = new Set<string>();
   for (const line of lines) {
@@ -116,6 +129,11 @@ export async function encodePairLines(
     features[m] = result.rows;
     skipped.push(...result.skipped);
   }
+  const variants = await encodeSketchVariants(
+    [...new Set(lines.flatMap((l) => ('sketch' in l && features.sketch.has(norm(l.sketch)) ? [norm(l.sketch)] : [])))],
+    variantCount,
+    { ...options, encoder: encoders.sketch },
+  );
   checkEncoder(encoders.text, 'text', 'sparse');
   corpusEncoders.text = { key: identityKey(encoders.text.identity), dim: encoders.text.dim };
   const captionRows = await encodeCaptions(encoders.text, [...texts], skipped);
@@ -143,11 +161,12 @@ export async function encodePairLines(
         dropped++;
         continue;
       }
-      const si = (corpus.sketchImage ??= { sketch: [], image: [], sketchSource: [], imageSource: [] });
+      const si = (corpus.sketchImage ??= { sketch: [], image: [], sketchSource: [], imageSource: [], ...(variants ? { variants: [] } : {}) });
       si.sketch.push(fs);
       si.image.push(fi);
       si.sketchSource.push(s);
       si.imageSource.push(i);
+      si.variants?.push(variants!.get(s) ?? []);
       continue;
     }
     const key = norm(line.path);
@@ -163,7 +182,35 @@ export async function encodePairLines(
     rows.source.push(key);
   }
   const files = wanted.image.size + wanted.sketch.size + wanted.audio.size;
-  return { corpus, report: { files, captions: texts.size, skipped, droppedPairs: dropped, ms: Math.round(performance.now() - started) } };
+  const sketchVariants = variants ? [...variants.values()].reduce((n, rows) => n + rows.length, 0) : 0;
+  return { corpus, report: { files, captions: texts.size, skipped, droppedPairs: dropped, ...(variants ? { sketchVariants } : {}), ms: Math.round(performance.now() - started) } };
+}
+
+/**
+ * `count` drawn variants of each sketch, encoded, by the sketch's key; undefined for none. A
+ * variant that cannot be drawn or encoded is left out: its drawing was read and encoded, so the
+ * cause is not the file, and the pair keeps its other variants.
+ */
+async function encodeSketchVariants(
+  sketches: readonly string[],
+  count: number,
+  options: { root: string; encoder?: Encoder; batchSize?: number; cacheDir?: string; onProgress?: (p: EncodeProgress) => void },
+): Promise<Map<string, Float32Array[]> | undefined> {
+  if (count === 0 || sketches.length === 0 || !options.encoder) return undefined;
+  const variantKeys = (key: string) => Array.from({ length: count }, (_, k) => `${key}#variant${k}`);
+  const files = sketches.flatMap((key) =>
+    variantKeys(key).map((variant, k) => ({
+      key: variant,
+      load: async () => sketchVariant(await readFile(path.resolve(options.root, key)), drawVariant(key, k)),
+    })),
+  );
+  const progress = options.onProgress;
+  const { rows } = await encodeFiles(options.encoder, files, {
+    batchSize: options.batchSize,
+    cacheDir: options.cacheDir,
+    ...(progress ? { onProgress: (p: EncodeProgress) => progress({ ...p, modality: 'sketch variants' }) } : {}),
+  });
+  return new Map(sketches.map((key) => [key, variantKeys(key).flatMap((variant) => rows.get(variant) ?? [])]));
 }
 
 /** Captions to sparse rows, in batches; a caption the encoder refuses (no words) is skipped. */

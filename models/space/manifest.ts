@@ -58,6 +58,8 @@ export const spaceManifestSchema = z.object({
     captions: z.number(),
     skipped: z.number(),
     droppedPairs: z.number(),
+    /** Rows of drawn sketch variants Stage 2 trained on beside the drawings (recipe v3). */
+    sketchVariants: z.number().optional(),
   }),
   hyper: z.object({
     dim: z.number(),
