@@ -21,6 +21,7 @@ import type { BagHeadParams, DenseHeadParams } from '../models/align/index.ts';
 import {
   applyDense,
   DEFAULT_MAX_IMAGES,
+  mergeCorpora,
   SKETCH_VARIANTS,
   collectionPairs,
   encodePairLines,
@@ -228,6 +229,22 @@ describe('training', () => {
     expect(moved('sketch', x)).toBeGreaterThan(1e-3);
     expect(moved('image', varied.captioned.image!.features[0])).toBeLessThan(1e-5);
     expect(moved('audio', varied.captioned.audio!.features[0])).toBeLessThan(1e-5);
+  });
+
+  it("merging a corpus with drawn variants and one without keeps each pair's variants beside it", () => {
+    const varied = syntheticCorpus({ images: 8, sounds: 0, seed: 6 });
+    const plain = syntheticCorpus({ images: 6, sounds: 0, seed: 7 });
+    varied.sketchImage!.variants = varied.sketchImage!.sketch.map((row) => [row.map((v) => v + 1)]);
+    for (const [a, b] of [[varied, plain], [plain, varied]]) {
+      const merged = mergeCorpora(a, b).sketchImage!;
+      expect(merged.variants).toHaveLength(merged.sketch.length);
+      merged.sketch.forEach((row, i) => {
+        const variants = merged.variants![i];
+        if (varied.sketchImage!.sketch.includes(row)) expect(variants).toEqual([row.map((v) => v + 1)]);
+        else expect(variants).toEqual([]);
+      });
+    }
+    expect(mergeCorpora(plain, plain).sketchImage!.variants).toBeUndefined();
   });
 
   it('trains the dense heads when asked (freeze: []), in canonical coordinates, folded back to the encoders\' widths', async () => {

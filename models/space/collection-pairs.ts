@@ -8,7 +8,7 @@ import type { CollectionStore } from '../../indexer/store/index.ts';
 import { RosettaError } from '../errors.ts';
 import { pseudoSketch } from '../sketch/index.ts';
 import { identityKey, type Encoder } from '../types.ts';
-import type { CaptionRow, PairCorpus } from './corpus.ts';
+import type { CaptionRow, PairCorpus, SketchImageRows } from './corpus.ts';
 import { encodeFiles, type EncodeProgress, type SkippedFile } from './encode.ts';
 import { hash32 } from './groups.ts';
 import { encodeCaptions } from './manifest-pairs.ts';
@@ -156,9 +156,13 @@ export function mergeCorpora(a: PairCorpus, b: PairCorpus): PairCorpus {
       image: [...(s?.image ?? []), ...(t?.image ?? [])],
       sketchSource: [...(s?.sketchSource ?? []), ...(t?.sketchSource ?? [])],
       imageSource: [...(s?.imageSource ?? []), ...(t?.imageSource ?? [])],
-      // Variants stay beside their drawings: a side without them contributes empty lists.
-      ...(s?.variants || t?.variants ? { variants: [...(s?.variants ?? (s?.sketch ?? []).map(() => [])), ...(t?.variants ?? (t?.sketch ?? []).map(() => []))] } : {}),
+      ...(s?.variants || t?.variants ? { variants: [...variantsOf(s), ...variantsOf(t)] } : {}),
     };
   }
   return out;
+}
+
+/** Each pair's drawn variants, beside their drawings: none for a side made without them. */
+function variantsOf(rows: SketchImageRows | undefined): Float32Array[][] {
+  return rows?.variants ?? (rows?.sketch ?? []).map(() => []);
 }
