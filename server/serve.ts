@@ -5,7 +5,7 @@
  */
 import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import { RosettaError } from '../models/errors.ts';
 import type { EncoderSettings } from '../models/encoders/index.ts';
 import { CURRENT_FILE, loadSpace, readCurrentVersion, spacesDir, type DefaultSpaceEvent } from '../models/space/index.ts';
-import { createApp } from './api/app.ts';
+import { createRequestHandler } from './api/app.ts';
 import { ServerMetrics } from './api/metrics.ts';
 import { creditSchema } from './api/schemas.ts';
 import { hnswlibBuild } from '../indexer/vector/index.ts';
@@ -72,7 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let failure: string | undefined;
   let closing = false;
 
-  const app = createApp({
+  const handler = createRequestHandler({
     engine: () => {
       if (engine) return engine;
       throw new RosettaError('NOT_READY', failure ? `the collection failed to load: ${failure}` : 'the collection and the encoders are still loading');
@@ -88,8 +88,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const credits = await readCredits(options.dataDir);
 
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 8080, options.host ?? '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = createServer(handler);
     s.once('error', reject);
+    s.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve(s));
   });
   // Node's default (5 s) would cut long uploads on slow links; headers still must come quickly.
   server.requestTimeout = 120_000;

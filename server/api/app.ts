@@ -3,20 +3,22 @@
  * state of its own; the engine (which owns the collection) comes from `engine()`, which throws
  * NOT_READY until it is loaded, so the routes answer 503 rather than wait while it starts.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { RosettaError } from '../../models/errors.ts';
 import type { MediaInput } from '../../models/types.ts';
-import { checkMedia, fromDataUrl, type EngineQuery, type QueryEngine, type QueryMediaField } from '../engine/index.ts';
+import { checkMedia, type EngineQuery, type QueryEngine, type QueryMediaField } from '../engine/index.ts';
 import { errorBody, errorHandler, parseWith } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { jsonSearchQuery, jsonSearchRoute } from './json-search.ts';
 import { searchFieldsFromMultipart } from './multipart.ts';
 import { buildOpenApi } from './openapi.ts';
-import { newItemFieldsSchema, searchFieldsSchema, searchRequestSchema, type Info } from './schemas.ts';
+import { requestTracking, type TrackRequest } from './request-tracking.ts';
+import { newItemFieldsSchema, searchFieldsSchema, type Info } from './schemas.ts';
 
 export interface AppOptions {
   /** The engine, or a throw of NOT_READY (503) while it loads. */
@@ -36,7 +38,26 @@ export interface AppOptions {
 
 const mediaFields: QueryMediaField[] = ['image', 'sketch', 'audio'];
 
-export function createApp(options: AppOptions): express.Express {
+/**
+ * What the server listens with: the JSON search route of json-search.ts for the plain JSON
+ * searches it takes, express for every other request.
+ *
+ * @example http.createServer(createRequestHandler(options)).listen(8080)
+ */
+export function createRequestHandler(options: AppOptions): RequestListener {
+  const track = requestTracking(options.logger, options.metrics);
+  const app = createApp(options, track);
+  const search = jsonSearchRoute({ engine: options.engine, metrics: options.metrics, track, maxBodyBytes: options.maxBodyBytes });
+  return (req, res) => {
+    if (!search(req, res)) app(req, res);
+  };
+}
+
+/**
+ * The express application alone: every route, including a JSON search that json-search.ts did
+ * not take. `track` is shared with that route when createRequestHandler builds both.
+ */
+export function createApp(options: AppOptions, track: TrackRequest = requestTracking(options.logger, options.metrics)): express.Express {
   const { engine, metrics, maxBodyBytes } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -45,33 +66,8 @@ export function createApp(options: AppOptions): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  const requestId = (req: Request, res: Response): string => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-    res.setHeader('x-request-id', id);
-    return id;
-  };
-  if (options.logger.isLevelEnabled('fatal')) {
-    app.use(
-      pinoHttp({
-        logger: options.logger,
-        genReqId: requestId,
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      }),
-    );
-  } else {
-    // A silent logger: pino-http would build a child logger per request only to drop its lines.
-    app.use((req, res, next) => {
-      req.id = requestId(req, res);
-      next();
-    });
-  }
   app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const route = (res.locals.route as string | undefined) ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static');
-      metrics.observeRequest(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    track(req, res, () => (res.locals.route as string | undefined) ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static'));
     next();
   });
 
@@ -206,13 +202,7 @@ function readSearch(req: Request): EngineQuery {
   if (!req.is('application/json')) {
     throw new RosettaError('UNSUPPORTED_MEDIA', `send the search as application/json or multipart/form-data, not ${req.headers['content-type'] ?? 'no content type'}`);
   }
-  const body = parseWith(searchRequestSchema, req.body);
-  const media: Partial<Record<QueryMediaField, MediaInput>> = {};
-  for (const m of mediaFields) {
-    const url = body[m];
-    if (url !== undefined) media[m] = fromDataUrl(m, url);
-  }
-  return { ...body, ...media } as EngineQuery;
+  return jsonSearchQuery(req.body);
 }
 
 function itemId(req: Request): number {

@@ -57,19 +57,20 @@ export function errorBody(code: ErrorCode | string, message: string, requestId?:
 }
 
 /**
- * The last middleware: every error becomes `{error: {code, message}}` with the code's status.
- * Only what is not a known client error is a 500, logged with its stack.
+ * The reply to a failed request: `{error: {code, message}}` with the code's status. Only what is
+ * not a known client error is a 500; `log` says what to log with its stack (5xx only).
  */
+export function errorReply(err: unknown, maxBytes: number, requestId: string): { status: number; body: ErrorBody; log?: string } {
+  const known = isRosettaError(err) ? err : fromFramework(err, maxBytes);
+  if (known) return { status: known.status, body: errorBody(known.code, known.message, requestId), ...(known.status >= 500 ? { log: known.message } : {}) };
+  return { status: 500, body: errorBody('INTERNAL', 'internal error; see the server log for this request id', requestId), log: 'unhandled error' };
+}
+
+/** The last middleware: every error becomes its errorReply. */
 export function errorHandler(maxBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = isRosettaError(err) ? err : fromFramework(err, maxBytes);
-    const requestId = String(req.id ?? '');
-    if (known) {
-      if (known.status >= 500) req.log?.error({ err }, known.message);
-      res.status(known.status).json(errorBody(known.code, known.message, requestId));
-      return;
-    }
-    req.log?.error({ err }, 'unhandled error');
-    res.status(500).json(errorBody('INTERNAL', 'internal error; see the server log for this request id', requestId));
+    const reply = errorReply(err, maxBytes, String(req.id ?? ''));
+    if (reply.log) req.log?.error({ err }, reply.log);
+    res.status(reply.status).json(reply.body);
   };
 }
