@@ -4,7 +4,7 @@
  * answer the same request alike, over HTTP against a live server on the small demo collection.
  */
 import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,20 @@ describe('the JSON search route and express answer alike', () => {
       expect(fast.status).toBe(express.status);
       expect(comparable(fast)).toEqual(comparable(express));
     }
+  });
+
+  it('survives a client that hangs up half-way through its body, and answers the next search', async () => {
+    const { port } = new URL(url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"text": "ca');
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const [fast] = await both('{"text": "cat"}');
+    expect(fast.status).toBe(200);
   });
 
   it('counts its searches in /metrics under the search route, as express does', async () => {
