@@ -14,7 +14,7 @@ import type { MediaInput } from '../../models/types.ts';
 import { checkMedia, type EngineQuery, type QueryEngine, type QueryMediaField } from '../engine/index.ts';
 import { errorBody, errorHandler, parseWith } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
-import { jsonSearchQuery, jsonSearchRoute } from './json-search.ts';
+import { jsonSearchQuery, jsonSearchRoute, mediaFields, observedSearch } from './json-search.ts';
 import { searchFieldsFromMultipart } from './multipart.ts';
 import { buildOpenApi } from './openapi.ts';
 import { requestTracking, type TrackRequest } from './request-tracking.ts';
@@ -35,8 +35,6 @@ export interface AppOptions {
   /** The built web UI (index.html at its root); not served when missing. */
   webDir?: string;
 }
-
-const mediaFields: QueryMediaField[] = ['image', 'sketch', 'audio'];
 
 /**
  * What the server listens with: the JSON search route of json-search.ts for the plain JSON
@@ -126,11 +124,7 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
 
   app.post('/api/search', route('search'), (req, res, next) => (req.is('multipart/form-data') ? searchFiles(req, res, next) : json(req, res, next)), async (req, res) => {
     const query = readSearch(req);
-    const e = engine();
-    const started = performance.now();
-    const response = await e.search(query);
-    metrics.observeSearch(response.queryType, (performance.now() - started) / 1000);
-    res.json(response);
+    res.json(await observedSearch(engine(), metrics, query));
   });
 
   app.post('/api/items', route('items.create'), requireKey, itemFile, async (req, res) => {

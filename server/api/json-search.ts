@@ -5,8 +5,9 @@
  * res.json were a third of the main thread's CPU for a text query. A stand-in route with the
  * same 4.8 kB reply at 500 req/s took 0.46-0.56 ms of CPU per request through express and
  * 0.15-0.22 ms through node:http; the real server's main thread went from 0.78-0.89 to
- * 0.55-0.60 ms per text query (issue 5, session 10). Only the plain case comes here: the exact path, a JSON content type in UTF-8, no content encoding, and a declared
- * length within the body limit. Everything else (multipart uploads, chunked or compressed
+ * 0.55-0.60 ms per text query (issue 5, session 10). Only the plain case comes here: the exact
+ * path, a JSON content type in UTF-8, no content encoding, and a declared length within the
+ * body limit. Everything else (multipart uploads, chunked or compressed
  * bodies, a body over the limit, /api/search/ or /api/search?x) goes to express, which answers
  * it as before. Both ways share the request tracking, the query schema and the error replies,
  * and test/api/json-search.test.ts checks they answer alike.
@@ -18,9 +19,10 @@ import { fromDataUrl, type EngineQuery, type QueryEngine, type QueryMediaField }
 import { errorReply, parseWith } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { TrackRequest } from './request-tracking.ts';
-import { searchRequestSchema } from './schemas.ts';
+import { searchRequestSchema, type SearchResponse } from './schemas.ts';
 
-const mediaFields: QueryMediaField[] = ['image', 'sketch', 'audio'];
+/** The query fields that carry media, as data URLs here and as uploaded files on express's route. */
+export const mediaFields: QueryMediaField[] = ['image', 'sketch', 'audio'];
 
 export interface JsonSearchOptions {
   engine: () => QueryEngine;
@@ -38,6 +40,14 @@ export function jsonSearchQuery(body: unknown): EngineQuery {
     if (url !== undefined) media[m] = fromDataUrl(m, url);
   }
   return { ...request, ...media } as EngineQuery;
+}
+
+/** The engine's answer to `query`, its time observed under its query type (both ways in). */
+export async function observedSearch(engine: QueryEngine, metrics: ServerMetrics, query: EngineQuery): Promise<SearchResponse> {
+  const started = performance.now();
+  const response = await engine.search(query);
+  metrics.observeSearch(response.queryType, (performance.now() - started) / 1000);
+  return response;
 }
 
 /**
@@ -67,11 +77,7 @@ export function jsonSearchRoute(options: JsonSearchOptions): (req: IncomingMessa
   const answer = async (req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> => {
     try {
       const query = jsonSearchQuery(parseStrictJson(raw));
-      const e = engine();
-      const started = performance.now();
-      const response = await e.search(query);
-      metrics.observeSearch(response.queryType, (performance.now() - started) / 1000);
-      send(res, 200, response);
+      send(res, 200, await observedSearch(engine(), metrics, query));
     } catch (err) {
       const reply = errorReply(err, maxBodyBytes, String(req.id ?? ''));
       if (reply.log) req.log?.error({ err }, reply.log);
