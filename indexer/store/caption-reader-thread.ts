@@ -12,11 +12,14 @@ const { file } = rpcData<{ file: string }>();
 const db = new Database(file, { readonly: true, fileMustExist: true });
 db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
 const items = new ItemRepository(db);
-let seen = db.pragma('data_version', { simple: true });
+// Prepared once: db.pragma() compiles its statement on every call, 5-7 µs against 1.5 µs, and
+// this runs on every keyword plan.
+const dataVersion = db.prepare('PRAGMA data_version').pluck();
+let seen = dataVersion.get();
 
 /** The repository, its caption statistics dropped if another connection committed since the last call. */
 function current(): ItemRepository {
-  const version = db.pragma('data_version', { simple: true });
+  const version = dataVersion.get();
   if (version !== seen) {
     seen = version;
     items.captionsChanged();
