@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { ServerMetrics } from './metrics.ts';
 
+/** Request headers that carry credentials, written to the log as "[redacted]". */
+export const REDACTED_HEADERS = ['authorization', 'proxy-authorization', 'cookie'] as const;
+
 /** Starts tracking one request; `routeOf` names its route once it has finished. */
 export type TrackRequest = (req: IncomingMessage, res: ServerResponse, routeOf: () => string) => void;
 
@@ -22,7 +25,9 @@ export function requestTracking(logger: Logger, metrics: ServerMetrics): TrackRe
   };
   const log = logger.isLevelEnabled('fatal')
     ? pinoHttp({
-        logger,
+        // The access log keeps every request header but credentials: an API key in a log file
+        // is an API key anyone who reads the logs can use.
+        logger: logger.child({}, { redact: { paths: REDACTED_HEADERS.map((h) => `req.headers["${h}"]`), censor: '[redacted]' } }),
         genReqId: requestId,
         customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       })

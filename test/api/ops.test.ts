@@ -243,6 +243,25 @@ describe('request ids and logs', () => {
     expect(line!.responseTime).toBeTypeOf('number');
   });
 
+  it('writes credentials to the log as [redacted], on both ways in', async () => {
+    const secret = 'key-that-must-not-be-logged';
+    const headers = { authorization: `Bearer ${secret}`, cookie: `session=${secret}`, 'proxy-authorization': `Basic ${secret}` };
+    await search(url, { text: 'cat', k: 1 }, { ...headers, 'x-request-id': 'test-req-redact-json' });
+    // A GET goes through express, not the JSON search route.
+    await fetch(`${url}/api/info`, { headers: { ...headers, 'x-request-id': 'test-req-redact-express' } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const id of ['test-req-redact-json', 'test-req-redact-express']) {
+      const line = logLines.find((l) => (l.req as { id?: string } | undefined)?.id === id);
+      expect(line, id).toBeDefined();
+      const logged = (line!.req as { headers: Record<string, string> }).headers;
+      expect(logged.authorization).toBe('[redacted]');
+      expect(logged.cookie).toBe('[redacted]');
+      expect(logged['proxy-authorization']).toBe('[redacted]');
+      expect(logged['x-request-id']).toBe(id);
+      expect(JSON.stringify(line)).not.toContain(secret);
+    }
+  });
+
   it('makes up a request id when none (or an unsafe one) is given', async () => {
     const plain = await search(url, { text: 'cat', k: 1 });
     expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
