@@ -20,6 +20,17 @@ import { buildOpenApi } from './openapi.ts';
 import { requestTracking, type TrackRequest } from './request-tracking.ts';
 import { newItemFieldsSchema, searchFieldsSchema, type Info } from './schemas.ts';
 
+/**
+ * Headers for files users uploaded, served from the UI's own origin. An SVG may carry scripts,
+ * and opened on its own it would run them with the UI's origin; the sandbox runs none and
+ * fetches nothing, while an <img> or <audio> in the UI shows the file as before. nosniff keeps
+ * a browser from reading a file as another type than the one stored for it.
+ */
+const UNTRUSTED_FILE_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+  'X-Content-Type-Options': 'nosniff',
+} as const;
+
 export interface AppOptions {
   /** The engine, or a throw of NOT_READY (503) while it loads. */
   engine: () => QueryEngine;
@@ -148,7 +159,7 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
 
   app.get('/api/items/:id/content', route('items.content'), (req, res, next) => {
     const { path, mime } = engine().content(itemId(req));
-    res.sendFile(path, { headers: { 'Content-Type': mime, 'Cache-Control': 'private, max-age=3600' }, dotfiles: 'allow' }, (err) => {
+    res.sendFile(path, { headers: { 'Content-Type': mime, 'Cache-Control': 'private, max-age=3600', ...UNTRUSTED_FILE_HEADERS }, dotfiles: 'allow' }, (err) => {
       if (!err) return;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') next(new RosettaError('NOT_FOUND', `the file of item ${req.params.id} is missing from disk`));
       else if (!res.headersSent) next(err);
@@ -159,7 +170,7 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
     const data = engine().thumbnail(itemId(req));
     // A thumbnail changes only with its item: the hash lets a browser revalidate (304) after max-age.
     const tag = `"${createHash('sha1').update(data).digest('base64url')}"`;
-    res.type('image/webp').set({ 'Cache-Control': 'private, max-age=3600', ETag: tag }).send(data);
+    res.type('image/webp').set({ 'Cache-Control': 'private, max-age=3600', ETag: tag, ...UNTRUSTED_FILE_HEADERS }).send(data);
   });
 
   app.all('/api/{*rest}', route('unmatched'), (req) => {

@@ -186,6 +186,25 @@ describe('adding and deleting items', () => {
     expect(found.results[0].id).toBe(r.body.item.id);
   });
 
+  it('serves an uploaded SVG sandboxed: a script in it cannot run with the UI\'s origin', async () => {
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><script>fetch("/api/items/1",{method:"DELETE"})</script>' +
+        '<rect x="8" y="8" width="48" height="48" fill="none" stroke="black" stroke-width="4"/></svg>',
+    );
+    const added = await request<{ item: ItemView }>(url, '/api/items', { method: 'POST', headers: auth(), body: form({ file: [svg, 'box.svg', 'image/svg+xml'] }) });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    for (const link of [added.body.item.contentUrl, added.body.item.thumbnailUrl!]) {
+      const res = await fetch(`${url}${link}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toMatch(/(^|; )sandbox($|;)/);
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    const content = await fetch(`${url}${added.body.item.contentUrl}`);
+    expect(content.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(Buffer.from(await content.arrayBuffer()).equals(svg)).toBe(true);
+  });
+
   it('DELETE /api/items/:id removes an upload from search, from the item routes and from disk', async () => {
     const image = await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: 250, g: 250, b: 250 } } })
       .composite([{ input: Buffer.from('<svg width="96" height="96"><circle cx="48" cy="48" r="30" fill="none" stroke="black" stroke-width="6"/></svg>') }])
