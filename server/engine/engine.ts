@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CollectionStore, Projector } from '../../indexer/store/index.ts';
+import type { CollectionStore, ItemRecord, Projector } from '../../indexer/store/index.ts';
 import { ingestFile, type IndexEncoders } from '../../indexer/job/index.ts';
 import { ThreadedHnswIndex } from '../../indexer/vector/index.ts';
 import { createEncoder, type EncoderSettings } from '../../models/encoders/index.ts';
@@ -273,14 +273,26 @@ export class QueryEngine {
     return (id) => {
       let keep = seen.get(id);
       if (keep === undefined) {
-        const item = this.store.getItem(id);
+        // An item deleted while the index is searched is still in the graph until its removal
+        // is applied: it is not kept, as unfiltered results drop it, rather than failing the search.
+        const item = this.itemIfPresent(id);
         keep =
+          item !== undefined &&
           (f.captioned === undefined || f.captioned === item.captions.length > 0) &&
           (f.externalIdPrefix === undefined || item.externalId.startsWith(f.externalIdPrefix));
         seen.set(id, keep);
       }
       return keep;
     };
+  }
+
+  private itemIfPresent(id: number): ItemRecord | undefined {
+    try {
+      return this.store.getItem(id);
+    } catch (err) {
+      if (isRosettaError(err, 'NOT_FOUND')) return undefined;
+      throw err;
+    }
   }
 
   getItem(ref: number | string): ItemView {

@@ -231,6 +231,29 @@ describe('adding and deleting items', () => {
     expectClientError(await request(url, `/api/items/${id}`, { method: 'DELETE', headers: auth() }), 404, 'NOT_FOUND');
   });
 
+  it('filtered searches keep answering 200 while the items they would find are being deleted', async () => {
+    const base = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
+    const ids: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      // Distinct bytes per upload (a PNG ignores what follows its IEND chunk).
+      const png = Buffer.concat([base, Buffer.from(`race-${i}`)]);
+      const r = await request<{ item: ItemView }>(url, '/api/items', { method: 'POST', headers: auth(), body: form({ file: [png, `r${i}.png`, 'image/png'] }, { caption: `plonkwhistle ${i}`, externalId: `race/${i}` }) });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      ids.push(r.body.item.id);
+    }
+    const filtered = [
+      { text: 'plonkwhistle', k: 10, filter: { externalIdPrefix: 'race/' } },
+      { text: 'plonkwhistle', k: 10, hybrid: false, filter: { captioned: true } },
+      { itemId: ids[0], k: 5, filter: { externalIdPrefix: 'race/' } },
+    ];
+    const answers = await Promise.all(
+      ids.slice(1).flatMap((id) => [request(url, `/api/items/${id}`, { method: 'DELETE', headers: auth() }), ...filtered.map((q) => search(url, q))]),
+    );
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const left = await results(url, { text: 'plonkwhistle', k: 10, filter: { externalIdPrefix: 'race/' } });
+    expect(left.results.map((x) => x.id)).toEqual([ids[0]]);
+  });
+
   it('DELETE of a demo item keeps its file (the collection does not own it) and drops it from results', async () => {
     const demo = items.find((i) => i.modality === 'image' && i.split === 'train')!;
     const id = await numericId(demo.id);
