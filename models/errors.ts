@@ -9,6 +9,7 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA: { status: 415, hint: 'Use one of the supported formats.' },
   INPUT_TOO_LARGE: { status: 413, hint: 'Send a smaller file.' },
   NOT_FOUND: { status: 404, hint: 'Check the id or path.' },
+  METHOD_NOT_ALLOWED: { status: 405, hint: 'Use a method the Allow header lists; GET /api/openapi.json describes every route.' },
   UNAUTHENTICATED: { status: 401, hint: 'Send the API key as `Authorization: Bearer <key>` (ROSETTA_API_KEY on the server).' },
   NOT_READY: { status: 503, hint: 'The server is still loading the collection and the encoders; retry when GET /api/health answers 200.' },
   MODEL_NOT_READY: { status: 503, hint: 'Run `rosetta models list` to see which model files are missing.' },

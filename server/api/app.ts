@@ -18,7 +18,7 @@ import { jsonSearchQuery, jsonSearchRoute, mediaFields, observedSearch } from '.
 import { searchFieldsFromMultipart } from './multipart.ts';
 import { buildOpenApi } from './openapi.ts';
 import { requestTracking, type TrackRequest } from './request-tracking.ts';
-import { newItemFieldsSchema, searchFieldsSchema, type Info } from './schemas.ts';
+import { EMPTY_QUERY_MESSAGE, hasQueryPart, newItemFieldsSchema, searchFieldsSchema, type Info } from './schemas.ts';
 
 /**
  * Headers for files users uploaded, served from the UI's own origin. An SVG may carry scripts,
@@ -81,21 +81,47 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
   });
 
   const json = express.json({ limit: maxBodyBytes, strict: true });
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBodyBytes, fieldSize: maxBodyBytes, files: 3, fields: 20, parts: 24 } });
-  const searchFiles = upload.fields(mediaFields.map((name) => ({ name, maxCount: 1 })));
-  const itemFile = upload.single('file');
+  // multer limits each part, not the body: the declared length is checked before it reads, and
+  // what it read after (a chunked body declares none). Text fields are short (a query is at
+  // most 1,000 characters), so a body of many large fields is refused as it arrives.
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBodyBytes, fieldSize: MAX_FIELD_BYTES, files: 3, fields: 20, parts: 24 } });
+  const withinLimit = (what: string): RequestHandler => (req, _res, next) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) return next(tooLarge(what, declared, maxBodyBytes));
+    next();
+  };
+  const readWithinLimit = (what: string, parts: RequestHandler): RequestHandler[] => [
+    withinLimit(what),
+    parts,
+    (req, _res, next) => {
+      const files = req.file ? [req.file] : Object.values((req.files ?? {}) as Record<string, Express.Multer.File[]>).flat();
+      const fields = Object.values((req.body ?? {}) as Record<string, unknown>).flat();
+      const total = files.reduce((n, f) => n + f.size, 0) + fields.reduce<number>((n, v) => n + Buffer.byteLength(String(v)), 0);
+      next(total > maxBodyBytes ? tooLarge(what, total, maxBodyBytes) : undefined);
+    },
+  ];
+  const searchFiles = readWithinLimit('the search', upload.fields(mediaFields.map((name) => ({ name, maxCount: 1 }))));
+  const itemFile = readWithinLimit('the upload', upload.single('file'));
   const route = (name: string): RequestHandler => (_req, res, next) => {
     res.locals.route = name;
     next();
   };
-  const requireKey: RequestHandler = (req, _res, next) => {
+  const requireKey: RequestHandler = (req, res, next) => {
     if (options.apiKey === undefined) return next();
     const header = req.headers.authorization ?? '';
     // The scheme is case-insensitive (RFC 9110 §11.1): "bearer <key>" is the same credential.
     const given = Buffer.from(/^bearer +(.*\S) *$/i.exec(header)?.[1] ?? '');
     const want = Buffer.from(options.apiKey);
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
-      return next(new RosettaError('UNAUTHENTICATED', header ? 'the API key is wrong' : 'this route needs Authorization: Bearer <API key>'));
+      // RFC 9110 §11.6.1: a 401 names the scheme the client should use.
+      res.set('WWW-Authenticate', 'Bearer realm="rosetta"');
+      const scheme = /^(\S+)/.exec(header)?.[1];
+      const message = !header
+        ? 'this route needs Authorization: Bearer <API key>'
+        : scheme && !/^bearer$/i.test(scheme)
+          ? `the Authorization header uses the ${scheme} scheme; send the API key as Authorization: Bearer <API key>`
+          : 'the API key is wrong';
+      return next(new RosettaError('UNAUTHENTICATED', message));
     }
     next();
   };
@@ -133,12 +159,12 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.post('/api/search', route('search'), (req, res, next) => (req.is('multipart/form-data') ? searchFiles(req, res, next) : json(req, res, next)), async (req, res) => {
+  app.post('/api/search', route('search'), (req, res, next) => (req.is('multipart/form-data') ? next() : json(req, res, next)), ...searchFiles.map(onlyMultipart), async (req, res) => {
     const query = readSearch(req);
     res.json(await observedSearch(engine(), metrics, query));
   });
 
-  app.post('/api/items', route('items.create'), requireKey, itemFile, async (req, res) => {
+  app.post('/api/items', route('items.create'), requireKey, ...itemFile, async (req, res) => {
     if (!req.is('multipart/form-data')) throw new RosettaError('UNSUPPORTED_MEDIA', 'POST /api/items takes multipart/form-data with a file in the field "file"');
     const file = req.file;
     if (!file) throw new RosettaError('INVALID_ARGUMENT', 'file: missing; send the media file in the multipart field "file"');
@@ -173,8 +199,13 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
     res.type('image/webp').set({ 'Cache-Control': 'private, max-age=3600', ETag: tag, ...UNTRUSTED_FILE_HEADERS }).send(data);
   });
 
-  app.all('/api/{*rest}', route('unmatched'), (req) => {
-    throw new RosettaError('NOT_FOUND', `no route ${req.method} ${req.path}; see GET /api/openapi.json`);
+  app.all('/api/{*rest}', route('unmatched'), (req, res) => {
+    const allowed = API_ROUTES.find((r) => r.path.test(req.path))?.methods;
+    if (!allowed) throw new RosettaError('NOT_FOUND', `no route ${req.method} ${req.path}; see GET /api/openapi.json`);
+    const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+    res.set('Allow', allow);
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    throw new RosettaError('METHOD_NOT_ALLOWED', `${req.path} does not take ${req.method}; it takes ${allow}`);
   });
 
   if (options.webDir && existsSync(options.webDir)) {
@@ -192,9 +223,42 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
   return app;
 }
 
+/** Every API route's path and methods, for 405 replies and OPTIONS (express answers neither). */
+const API_ROUTES: readonly { path: RegExp; methods: readonly string[] }[] = [
+  { path: /^\/api\/health$/, methods: ['GET'] },
+  { path: /^\/api\/info$/, methods: ['GET'] },
+  { path: /^\/api\/openapi\.json$/, methods: ['GET'] },
+  { path: /^\/api\/search\/?$/, methods: ['POST'] },
+  { path: /^\/api\/items\/?$/, methods: ['POST'] },
+  { path: /^\/api\/items\/[^/]+\/?$/, methods: ['GET', 'DELETE'] },
+  { path: /^\/api\/items\/[^/]+\/(content|thumbnail)\/?$/, methods: ['GET'] },
+];
+
+/** The largest text field of a multipart form: far above any query or caption, far below a file. */
+const MAX_FIELD_BYTES = 1 << 20;
+
+function tooLarge(what: string, bytes: number, limit: number): RosettaError {
+  return new RosettaError('INPUT_TOO_LARGE', `${what} is ${bytes} bytes, more than the limit of ${limit} bytes`);
+}
+
+/** A multipart step that lets any other body pass untouched. */
+function onlyMultipart(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.is('multipart/form-data') ? handler(req, res, next) : next());
+}
+
+/** Whether a request carries a body at all (a length or a transfer coding, RFC 9112 §6.3). */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+}
+
 /** The search request from a JSON body or a multipart form, with media checked and decoded. */
 function readSearch(req: Request): EngineQuery {
+  // No body at all is an empty query, whatever type it declares (type-is sees no type on it).
+  if (!hasBody(req)) throw new RosettaError('INVALID_ARGUMENT', EMPTY_QUERY_MESSAGE);
   if (req.is('multipart/form-data')) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const asText = mediaFields.find((m) => m in body);
+    if (asText) throw new RosettaError('INVALID_ARGUMENT', `${asText}: send the file as a file part of the form (with a filename), not as a text field`);
     const fields = parseWith(searchFieldsSchema.omit({ image: true, sketch: true, audio: true }), searchFieldsFromMultipart(req.body as Record<string, unknown>));
     const files = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
     const media: Partial<Record<QueryMediaField, MediaInput>> = {};
@@ -202,7 +266,10 @@ function readSearch(req: Request): EngineQuery {
       const f = files[m]?.[0];
       if (f) media[m] = checkMedia(m, { name: f.originalname || m, data: f.buffer }, f.mimetype);
     }
-    return { ...fields, ...media };
+    const query = { ...fields, ...media };
+    // The same refusal, in the same words, as a JSON search with nothing to search for.
+    if (!hasQueryPart(query)) throw new RosettaError('INVALID_ARGUMENT', EMPTY_QUERY_MESSAGE);
+    return query;
   }
   if (!req.is('application/json')) {
     throw new RosettaError('UNSUPPORTED_MEDIA', `send the search as application/json or multipart/form-data, not ${req.headers['content-type'] ?? 'no content type'}`);

@@ -30,10 +30,20 @@ function fromFramework(err: unknown, maxBytes: number): RosettaError | undefined
     if (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE') {
       return new RosettaError('INPUT_TOO_LARGE', `${err.field ?? 'a field'} is larger than the limit of ${maxBytes} bytes`);
     }
-    if (err.code === 'LIMIT_UNEXPECTED_FILE') return new RosettaError('INVALID_ARGUMENT', `unexpected file field "${err.field ?? '?'}"`);
+    if (err.code === 'LIMIT_UNEXPECTED_FILE') {
+      // multer says the same when a known field holds a second file: name both causes.
+      return new RosettaError(
+        'INVALID_ARGUMENT',
+        `file field "${err.field ?? '?'}" is not taken here or was sent twice: a search takes one file in each of image, sketch and audio; POST /api/items takes one, in "file"`,
+      );
+    }
     return new RosettaError('INVALID_ARGUMENT', `multipart body: ${err.message}`);
   }
-  const e = err as { type?: string; status?: number; message?: string } | undefined;
+  const e = err as { type?: string; status?: number; message?: string; code?: unknown } | undefined;
+  // zlib's and brotli's own errors, passed on by body-parser ("incorrect header check").
+  if (typeof e?.code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR)/.test(e.code)) {
+    return new RosettaError('INVALID_ARGUMENT', `the body could not be decompressed as its Content-Encoding says: ${e.message ?? e.code}`);
+  }
   switch (e?.type) {
     case 'entity.too.large':
       return new RosettaError('INPUT_TOO_LARGE', `the request body is larger than the limit of ${maxBytes} bytes`);

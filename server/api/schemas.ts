@@ -55,10 +55,16 @@ export const searchFieldsSchema = z.strictObject({
   hybrid: z.boolean().default(true).meta({ description: 'Fuse keyword (FTS5) matches on captions with the vector ranking, for text-only queries' }),
 });
 
+/** Said, as INVALID_ARGUMENT, of a search with nothing to search for (JSON or multipart). */
+export const EMPTY_QUERY_MESSAGE = 'the query is empty: give at least one of text, image, sketch, audio or itemId';
+
+/** Whether a search names anything to search for. */
+export function hasQueryPart(q: { text?: unknown; image?: unknown; sketch?: unknown; audio?: unknown; itemId?: unknown }): boolean {
+  return [q.text, q.image, q.sketch, q.audio, q.itemId].some((v) => v !== undefined);
+}
+
 export const searchRequestSchema = searchFieldsSchema
-  .refine((q) => [q.text, q.image, q.sketch, q.audio, q.itemId].some((v) => v !== undefined), {
-    message: 'the query is empty: give at least one of text, image, sketch, audio or itemId',
-  })
+  .refine(hasQueryPart, { message: EMPTY_QUERY_MESSAGE })
   .meta({ id: 'SearchRequest' });
 
 export type SearchRequest = z.infer<typeof searchRequestSchema>;

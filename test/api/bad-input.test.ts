@@ -3,7 +3,9 @@
  * naming what was wrong, never a 500. The server runs with a 100 kB body limit so that
  * oversized bodies are cheap to send, and without an API key.
  */
+import { connect } from 'node:net';
 import sharp from 'sharp';
+import { EMPTY_QUERY_MESSAGE } from '../../server/api/schemas.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.ts';
 import { buildSmallDemo, dataUrl, demoFile, demoItems, expectClientError, form, removeTemp, request, search, serve, type Answer } from './helpers.ts';
@@ -36,6 +38,25 @@ const corruptPng = () => Buffer.concat([png.subarray(0, 16), Buffer.alloc(600, 0
 const textBytes = Buffer.from('This is a plain text file, not a picture or a sound.\n'.repeat(4));
 const post = (body: FormData, route = '/api/search') => request(url, route, { method: 'POST', body });
 const messageOf = (r: Answer) => (r.body as { error: { message: string } }).error.message;
+
+/** Sends `head` as it is (fetch always frames a body) and reads the JSON reply. */
+async function rawRequest(head: string): Promise<Answer> {
+  const { port } = new URL(url);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(head));
+    let data = '';
+    socket.on('data', (c) => (data += c.toString()));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+  });
+  const [top, ...rest] = raw.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d+)/.exec(top)?.[1]);
+  const headers = new Headers(top.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()] as [string, string]));
+  const text = rest.join('\r\n\r\n');
+  // The reply may be chunked: its JSON is the part between the braces.
+  const json = text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1);
+  return { status, headers, body: JSON.parse(json) } as Answer;
+}
 
 describe('malformed and mistyped JSON', () => {
   it.each([
@@ -91,8 +112,21 @@ describe('empty queries and out-of-range numbers', () => {
     ['only weights and filters', { weights: { text: 1 }, filter: { captioned: true }, modalities: ['image'] }],
   ])('rejects an empty query (%s)', async (_name, body) => {
     const r = await search(url, body);
-    expectClientError(r, 400, /^(INVALID_ARGUMENT|EMPTY_INPUT)$/);
-    expect(messageOf(r)).toMatch(/empty/);
+    expectClientError(r, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(r)).toBe(EMPTY_QUERY_MESSAGE);
+  });
+
+  it('rejects an empty query the same way as a multipart form, and as a request with no body at all', async () => {
+    for (const r of [
+      await post(form({}, {})),
+      await post(form({}, { k: '2' })),
+      await request(url, '/api/search', { method: 'POST' }),
+      // No Content-Length and no body: type-is sees no content type on such a request.
+      await rawRequest('POST /api/search HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n'),
+    ]) {
+      expectClientError(r, 400, 'INVALID_ARGUMENT');
+      expect(messageOf(r)).toBe(EMPTY_QUERY_MESSAGE);
+    }
   });
 
   it.each([
@@ -145,6 +179,25 @@ describe('oversized bodies', () => {
   it('rejects an uploaded item over the limit', async () => {
     const big = Buffer.concat([png, Buffer.alloc(LIMIT, 0)]);
     expectClientError(await post(form({ file: [big, 'big.png', 'image/png'] }), '/api/items'), 413, 'INPUT_TOO_LARGE');
+  });
+
+  it('applies the limit to the whole multipart body, not to each part', async () => {
+    const third = Buffer.concat([png, Buffer.alloc(Math.ceil(LIMIT / 3), 0)]);
+    const files = form({ image: [third, 'a.png', 'image/png'], sketch: [third, 'b.png', 'image/png'], audio: [third, 'c.wav', 'audio/wav'] });
+    expectClientError(await post(files), 413, 'INPUT_TOO_LARGE');
+    const fields = form({}, { text: 'cat', caption: 'x'.repeat(LIMIT / 2), colour: 'y'.repeat(LIMIT / 2) });
+    expectClientError(await post(fields), 413, 'INPUT_TOO_LARGE');
+    // A chunked body declares no length: what multer read is counted.
+    const encoded = new Response(files);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const chunked = await request(url, '/api/search', {
+      method: 'POST',
+      headers: { 'content-type': encoded.headers.get('content-type')! },
+      body: new ReadableStream({ start: (c) => (c.enqueue(body), c.close()) }),
+      duplex: 'half',
+    } as RequestInit);
+    expectClientError(chunked, 413, 'INPUT_TOO_LARGE');
+    expect(messageOf(chunked)).toContain(String(LIMIT));
   });
 
   it('still answers after refusing them', async () => {
@@ -250,14 +303,31 @@ describe('unknown ids and routes', () => {
 
   it.each([
     ['GET', '/api/nothing-here'],
-    ['GET', '/api/search'],
-    ['PUT', '/api/search'],
-    ['PATCH', '/api/items/1'],
-    ['POST', '/api/items/1'],
     ['GET', '/api/items/1/other'],
     ['GET', '/no/such/page'],
   ])('answers %s %s with NOT_FOUND as JSON', async (method, route) => {
     expectClientError(await request(url, route, { method }), 404, 'NOT_FOUND');
+  });
+
+  it.each([
+    ['GET', '/api/search', 'POST, OPTIONS'],
+    ['PUT', '/api/search', 'POST, OPTIONS'],
+    ['DELETE', '/api/items', 'POST, OPTIONS'],
+    ['PATCH', '/api/items/1', 'GET, DELETE, HEAD, OPTIONS'],
+    ['POST', '/api/items/1', 'GET, DELETE, HEAD, OPTIONS'],
+    ['DELETE', '/api/items/1/content', 'GET, HEAD, OPTIONS'],
+    ['POST', '/api/health', 'GET, HEAD, OPTIONS'],
+  ])('answers %s %s with METHOD_NOT_ALLOWED (405) and the methods it takes', async (method, route, allow) => {
+    const r = await request(url, route, { method });
+    expectClientError(r, 405, 'METHOD_NOT_ALLOWED');
+    expect(r.headers.get('allow')).toBe(allow);
+    expect(messageOf(r)).toContain(allow);
+  });
+
+  it('answers OPTIONS on an API route with 204 and its methods', async () => {
+    const r = await fetch(`${url}/api/search`, { method: 'OPTIONS' });
+    expect(r.status).toBe(204);
+    expect(r.headers.get('allow')).toBe('POST, OPTIONS');
   });
 });
 
@@ -270,13 +340,14 @@ describe('wrong content types and forms', () => {
     expectClientError(await request(url, '/api/search', { method: 'POST', headers: { 'content-type': type }, body }), 415, 'UNSUPPORTED_MEDIA');
   });
 
-  it('rejects a search without a body or content type', async () => {
-    expectClientError(await request(url, '/api/search', { method: 'POST' }), 415, 'UNSUPPORTED_MEDIA');
-  });
-
   it('rejects JSON in a charset it cannot read, and a body that claims a compression it does not have', async () => {
     expectClientError(await search(url, '{"text":"cat"}', { 'content-type': 'application/json; charset=latin1' }), 415, 'UNSUPPORTED_MEDIA');
-    expectClientError(await search(url, '{"text":"cat"}', { 'content-encoding': 'gzip' }), 400, 'INVALID_ARGUMENT');
+    const gzip = await search(url, '{"text":"cat"}', { 'content-encoding': 'gzip' });
+    expectClientError(gzip, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(gzip)).toMatch(/^the body could not be decompressed as its Content-Encoding says/);
+    const br = await search(url, '{"text":"cat"}', { 'content-encoding': 'br' });
+    expectClientError(br, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(br)).toMatch(/^the body could not be decompressed as its Content-Encoding says/);
   });
 
   it('rejects malformed multipart bodies', async () => {
@@ -297,8 +368,12 @@ describe('wrong content types and forms', () => {
     expectClientError(await post(form({ picture: image })), 400, 'INVALID_ARGUMENT');
     const two = form({ image });
     two.append('image', new Blob([png], { type: 'image/png' }), 'second.png');
-    expectClientError(await post(two), 400, 'INVALID_ARGUMENT');
-    expectClientError(await post(form({}, {})), 400, /^(INVALID_ARGUMENT|EMPTY_INPUT)$/);
+    const twice = await post(two);
+    expectClientError(twice, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(twice)).toMatch(/"image" is not taken here or was sent twice/);
+    const asText = await post(form({}, { image: 'not a file' }));
+    expectClientError(asText, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(asText)).toBe('image: send the file as a file part of the form (with a filename), not as a text field');
   });
 
   it('POST /api/items needs multipart with a file in "file"', async () => {

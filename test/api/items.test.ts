@@ -118,7 +118,12 @@ describe('the API key on write routes', () => {
     expectClientError(await post({}), 401, 'UNAUTHENTICATED');
     expectClientError(await post(auth('wrong-key')), 401, 'UNAUTHENTICATED');
     expectClientError(await post(auth(`${KEY}x`)), 401, 'UNAUTHENTICATED');
-    expectClientError(await post({ authorization: `Basic ${Buffer.from(`u:${KEY}`).toString('base64')}` }), 401, 'UNAUTHENTICATED');
+    const basic = await post({ authorization: `Basic ${Buffer.from(`u:${KEY}`).toString('base64')}` });
+    expectClientError(basic, 401, 'UNAUTHENTICATED');
+    expect((basic.body as { error: { message: string } }).error.message).toMatch(/uses the Basic scheme; send the API key as Authorization: Bearer/);
+    // RFC 9110: a 401 says which scheme to use.
+    expect(basic.headers.get('www-authenticate')).toBe('Bearer realm="rosetta"');
+    expect((await post({})).headers.get('www-authenticate')).toBe('Bearer realm="rosetta"');
   });
 
   it('DELETE /api/items/:id is 401 without or with a wrong key, and deletes nothing', async () => {
