@@ -17,6 +17,7 @@ import { SpaceProjector } from '../../models/space/index.ts';
 import { identityKey, type Encoder, type MediaInput, type Modality, type SparseRow } from '../../models/types.ts';
 import type { QueryType, SearchRequest, SearchResponse } from '../api/schemas.ts';
 import { combineQuery, type WeightedVector } from './combine.ts';
+import { spellOutEmoji } from './emoji-names.ts';
 import { FUSION_WINDOW, fuseRankings, primaryDepth } from './fusion.ts';
 import { openCollection } from './open.ts';
 import { TextEmbedThread } from './text-thread.ts';
@@ -132,8 +133,9 @@ export class QueryEngine {
     return this.tuning.composedTextWeight;
   }
 
-  async search(query: EngineQuery): Promise<SearchResponse> {
+  async search(asked: EngineQuery): Promise<SearchResponse> {
     const started = performance.now();
+    const query = withEmojiSpelledOut(asked);
     const type = queryType(query);
     const k = query.k ?? 20;
     const offset = query.offset ?? 0;
@@ -384,4 +386,12 @@ export function queryType(q: Pick<EngineQuery, 'text' | 'image' | 'sketch' | 'au
   if (present.length === 1) return present[0] === 'itemId' ? 'item' : present[0];
   if (present.length === 2 && present.includes('image') && present.includes('text')) return 'composed';
   return 'mixed';
+}
+
+/** The query with emoji in its words spelled out as their names (emoji-names.ts). */
+function withEmojiSpelledOut(query: EngineQuery): EngineQuery {
+  const text = query.text === undefined ? undefined : spellOutEmoji(query.text);
+  const negativeText = query.negativeText === undefined ? undefined : spellOutEmoji(query.negativeText);
+  if (text === query.text && negativeText === query.negativeText) return query;
+  return { ...query, ...(text === undefined ? {} : { text }), ...(negativeText === undefined ? {} : { negativeText }) };
 }

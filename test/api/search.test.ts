@@ -42,6 +42,17 @@ afterAll(async () => {
 });
 
 describe('query types', () => {
+  it('text of emoji searches as their names, and emoji among words too', async () => {
+    const item = items.find((i) => i.modality === 'image' && i.caption && (i.meta as { emoji?: string }).emoji)!;
+    const { emoji, annotation } = item.meta as unknown as { emoji: string; annotation: string };
+    const byEmoji = await results(url, { text: emoji, k: 10 });
+    expect(byEmoji.results.length).toBe(10);
+    expect(ids(byEmoji)).toEqual(ids(await results(url, { text: annotation, k: 10 })));
+    expect(ids(byEmoji)).toContain(item.id);
+    const mixed = await results(url, { text: `${emoji} face`, k: 10 });
+    expect(ids(mixed)).toEqual(ids(await results(url, { text: `${annotation} face`, k: 10 })));
+  });
+
   it('text finds images, audio clips and captioned items, and answers in the documented shape', async () => {
     const sound = items.find((i) => i.modality === 'audio' && i.caption)!;
     const image = items.find((i) => i.modality === 'image' && i.caption)!;
