@@ -174,7 +174,8 @@ export class QueryEngine {
     const vectorHits = exclude === undefined ? nearest : nearest.filter((h) => h.id !== exclude);
     let ranked = vectorHits;
     if (hybrid) {
-      const [primary, secondary] = vector ? [vectorHits, keywordHits] : [keywordHits, []];
+      const keywords = query.negativeText === undefined ? keywordHits : this.withoutWordsOf(query.negativeText, keywordHits);
+      const [primary, secondary] = vector ? [vectorHits, keywords] : [keywords, []];
       ranked = fuseRankings(primary.map((h) => h.id), secondary.map((h) => h.id));
     }
     // What the page shows is read for the page only: the lists above need nothing but ids.
@@ -288,6 +289,17 @@ export class QueryEngine {
     };
   }
 
+  /**
+   * Keyword hits whose captions hold none of `negativeText`'s words. negativeText is subtracted
+   * from the query vector, which keyword matches never see: "dog" without "hot sausage" would
+   * otherwise bring "hot dog" back through its caption. The keyword list is short (FUSION_WINDOW).
+   */
+  private withoutWordsOf<T extends { id: number }>(negativeText: string, hits: T[]): T[] {
+    const unwanted = new Set(captionWords(negativeText));
+    if (unwanted.size === 0) return hits;
+    return hits.filter((h) => !this.itemIfPresent(h.id)?.captions.some((c) => captionWords(c.text).some((w) => unwanted.has(w))));
+  }
+
   private itemIfPresent(id: number): ItemRecord | undefined {
     try {
       return this.store.getItem(id);
@@ -394,4 +406,9 @@ function withEmojiSpelledOut(query: EngineQuery): EngineQuery {
   const negativeText = query.negativeText === undefined ? undefined : spellOutEmoji(query.negativeText);
   if (text === query.text && negativeText === query.negativeText) return query;
   return { ...query, ...(text === undefined ? {} : { text }), ...(negativeText === undefined ? {} : { negativeText }) };
+}
+
+/** A text's words as the caption index compares them: case and diacritics aside (unicode61). */
+function captionWords(text: string): string[] {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }

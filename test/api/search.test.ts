@@ -2,6 +2,7 @@
  * POST /api/search over HTTP against a live server on the small demo collection: every query
  * type, hybrid ranking, paging, filters, and multipart uploads.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.ts';
 import { searchResponseSchema } from '../../server/index.ts';
@@ -155,6 +156,30 @@ describe('query types', () => {
       expect(scoreOf(pushed)).toBeLessThan(scoreOf(plain));
       expect(scoreOf(harder)).toBeLessThan(scoreOf(pushed));
       expect(rankOf(harder, target.id)).toBeGreaterThan(rankOf(plain, target.id));
+    });
+
+    it('negativeText also keeps captions holding its words out of the keyword ranking', async () => {
+      const added: Record<string, number> = {};
+      try {
+        for (const [i, caption] of ['zorptangle hot quibbit', 'zorptangle cold quibbit'].entries()) {
+          const bytes = await sharp({ create: { width: 48, height: 48, channels: 3, background: { r: 40 + 100 * i, g: 90, b: 200 - 100 * i } } }).png().toBuffer();
+          const r = await request<{ item: { id: number } }>(url, '/api/items', { method: 'POST', body: form({ file: [bytes, `z${i}.png`, 'image/png'] }, { caption }) });
+          expect(r.status, JSON.stringify(r.body)).toBe(201);
+          added[caption] = r.body.item.id;
+        }
+        const [hot, cold] = [added['zorptangle hot quibbit'], added['zorptangle cold quibbit']];
+        const scoreOf = (b: SearchBody, id: number) => b.results.find((r) => r.id === id)?.score ?? 0;
+        // Weight 0 leaves the vector ranking as it is: any change is the keyword list's.
+        const plain = await results(url, { text: 'zorptangle quibbit', k: 50 });
+        const notHot = await results(url, { text: 'zorptangle quibbit', negativeText: 'HOT sausages', weights: { negativeText: 0 }, k: 50 });
+        expect(plain.results.slice(0, 2).map((r) => r.id).sort()).toEqual([hot, cold].sort());
+        expect(notHot.results[0].id).toBe(cold);
+        // cold moves up the keyword list as hot leaves it.
+        expect(scoreOf(notHot, cold)).toBeGreaterThan(scoreOf(plain, cold));
+        expect(scoreOf(notHot, hot)).toBeLessThan(scoreOf(plain, hot));
+      } finally {
+        for (const id of Object.values(added)) await request(url, `/api/items/${id}`, { method: 'DELETE' });
+      }
     });
   });
 
