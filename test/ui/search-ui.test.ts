@@ -76,10 +76,12 @@ function jsonl<T>(text: string): T[] {
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
 }
 
-async function open(query = '', viewport = { width: 1280, height: 900 }): Promise<Page> {
+/** Opens the page at `query`; `before` runs on the page before it loads (to route requests, say). */
+async function open(query = '', viewport = { width: 1280, height: 900 }, before?: (page: Page) => Promise<unknown>): Promise<Page> {
   context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  await before?.(page);
   await page.goto(`${server.url}/${query}`);
   return page;
 }
@@ -107,6 +109,17 @@ function firstItem(modality: 'image' | 'audio', captioned = true): DemoItem {
   if (!item) throw new Error(`the small demo has no ${captioned ? 'captioned' : 'captionless'} ${modality}`);
   return item;
 }
+
+/** Draws a stroke across the sketch pad from (x0, y) to (x1, y), as fractions of its size. */
+async function stroke(page: Page, x0: number, x1: number, y: number): Promise<void> {
+  const box = (await page.locator('#sketch').boundingBox())!;
+  await page.mouse.move(box.x + box.width * x0, box.y + box.height * y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * x1, box.y + box.height * y, { steps: 10 });
+  await page.mouse.up();
+}
+
+const idle = /Type words, drop or paste an image, draw a sketch/;
 
 const searchResponse = (page: Page) => page.waitForResponse((r) => r.url().endsWith('/api/search') && r.request().method() === 'POST', { timeout: WAIT_MS });
 
@@ -294,12 +307,14 @@ describe('the search page', () => {
     expect(await page.locator('#error').isHidden()).toBe(true);
   });
 
-  it('shows "more like this" results for a result, with the item in the URL', async () => {
+  it('shows "more like this" results for a result, with the item in the URL and focus on the status line', async () => {
     const page = await open(`?q=${encodeURIComponent('face')}`);
     await statusSays(page, /results? for “face”/);
     const first = cards(page).first();
     const caption = (await first.locator('.caption').textContent()) ?? '';
-    await first.getByRole('button', { name: /^More like this/ }).click();
+    // By keyboard: the button pressed goes away with the old results, and focus must not fall to <body>.
+    await first.getByRole('button', { name: /^More like this/ }).focus();
+    await page.keyboard.press('Enter');
     const chip = page.locator('#query-chip');
     await chip.waitFor({ state: 'visible' });
     expect(await chip.textContent()).toContain('More like');
@@ -307,11 +322,109 @@ describe('the search page', () => {
     await statusSays(page, label);
     expect(await cards(page).count()).toBeGreaterThan(0);
     expect(new URL(page.url()).searchParams.get('item')).toMatch(/^\d+$/);
+    expect(await page.evaluate('document.activeElement.id')).toBe('status');
     await shot(page, 'more-like-this');
 
     await page.getByRole('button', { name: 'Clear this query', exact: true }).click();
     await statusSays(page, /results? for “face”/);
     expect(await chip.isHidden()).toBe(true);
+  });
+
+  it('searches again from a link opened while the server was starting, once it is ready', async () => {
+    let ready = false;
+    const notReady = JSON.stringify({ error: { code: 'NOT_READY', message: 'the collection and the encoders are still loading' } });
+    const page = await open('?q=face', undefined, (p) =>
+      p.route('**/api/**', (route) => (ready ? route.continue() : route.fulfill({ status: 503, contentType: 'application/json', body: notReady }))),
+    );
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'still loading' }).waitFor({ timeout: WAIT_MS });
+    // A server-side failure keeps its code in sight, for a bug report.
+    expect(await alert.textContent()).toContain('NOT_READY');
+    ready = true;
+    // The page polls /api/info; when it answers, the failed search runs again.
+    await statusSays(page, /\d+\+? results? for “face”/);
+    expect(await cards(page).count()).toBeGreaterThan(0);
+    expect(await alert.isHidden()).toBe(true);
+  });
+
+  it('treats a sketch erased back to blank like a cleared one', async () => {
+    const page = await open();
+    await page.getByRole('tab', { name: 'Sketch' }).click();
+    await stroke(page, 0.3, 0.7, 0.5);
+    await statusSays(page, /\d+\+? results? like your sketch/);
+    await page.getByRole('button', { name: 'Eraser', exact: true }).click();
+    await page.getByLabel('Width').fill('40');
+    await stroke(page, 0.2, 0.8, 0.5);
+    await statusSays(page, idle);
+    expect(await cards(page).count()).toBe(0);
+    expect(await page.getByRole('alert').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Clear', exact: true }).isDisabled()).toBe(true);
+    // The drawing is still in the history.
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await statusSays(page, /results? like your sketch/);
+  });
+
+  it('shows the results of the visible input tab only, and the idle state when it holds no query', async () => {
+    const page = await open();
+    await page.getByRole('tab', { name: 'Sketch' }).click();
+    await stroke(page, 0.3, 0.7, 0.5);
+    await statusSays(page, /\d+\+? results? like your sketch/);
+    await page.getByRole('tab', { name: 'Words' }).click();
+    await statusSays(page, idle);
+    expect(await cards(page).count()).toBe(0);
+    await page.getByRole('tab', { name: 'Sketch' }).click();
+    await statusSays(page, /\d+\+? results? like your sketch/);
+    expect(await cards(page).count()).toBeGreaterThan(0);
+  });
+
+  it('keeps the previous results and their status line when a picked file is refused before upload', async () => {
+    const page = await open();
+    await page.getByRole('tab', { name: 'Image', exact: true }).click();
+    await page.locator('#image-file').setInputFiles(path.join(mediaDir, firstItem('image').path));
+    const before = await statusSays(page, /\d+\+? results? like your image/);
+    const shown = await cards(page).count();
+    const more = await page.locator('#more').isVisible();
+    await page.locator('#image-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just words') });
+    await page.getByRole('alert').filter({ hasText: 'Cannot search: “notes.txt” is text/plain, not an image' }).waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#status').textContent()).toBe(before);
+    expect(await cards(page).count()).toBe(shown);
+    expect(await page.locator('#more').isVisible()).toBe(more);
+  });
+
+  it('names in the sound panel the clip in use, and says when a later one is refused or fails', async () => {
+    const sound = firstItem('audio');
+    const name = path.basename(sound.path);
+    const page = await open();
+    await page.getByRole('tab', { name: 'Sound' }).click();
+    const audioStatus = page.locator('#audio-status');
+    const preview = page.locator('#audio-preview');
+    await page.locator('#audio-file').setInputFiles(path.join(mediaDir, sound.path));
+    await statusSays(page, new RegExp(`results? like your sound “${escapeRe(name)}”`));
+
+    // Refused before upload: the results are still those of the first clip, and the panel says so.
+    await page.locator('#audio-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just words') });
+    await audioStatus.filter({ hasText: /^Not used: “notes\.txt” is text\/plain/ }).waitFor({ timeout: WAIT_MS });
+    expect(await audioStatus.textContent()).toContain(`still with “${name}”`);
+    expect(await page.locator('#status').textContent()).toMatch(new RegExp(`results? like your sound “${escapeRe(name)}”`));
+    expect(await preview.getAttribute('aria-label')).toBe(`Your sound: ${name}`);
+
+    // Refused by the server: the panel names that clip and why.
+    await page.locator('#audio-file').setInputFiles(path.join(FIXTURES, 'audio', 'text-named.wav'));
+    await statusSays(page, /^Search failed\.$/);
+    await audioStatus.filter({ hasText: /^“text-named\.wav” \(.*\) could not be used: / }).waitFor({ timeout: WAIT_MS });
+    expect(await preview.getAttribute('aria-label')).toBe('Your sound: text-named.wav');
+  });
+
+  it('wraps and shortens a very long query in the status line', async () => {
+    const long = 'x'.repeat(400);
+    const page = await open(`?q=${long}`);
+    const status = await statusSays(page, /results? for “x+…”/);
+    expect(status.length).toBeLessThan(150);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    // Words with spaces too: the echo is short, so the results stay near the top.
+    await page.locator('#q').fill('word '.repeat(150).trim());
+    const spaced = await statusSays(page, /results? for “(word )+\w*…”/);
+    expect(spaced.length).toBeLessThan(150);
   });
 
   it('says what went wrong when the image query is not an image', async () => {
@@ -322,7 +435,10 @@ describe('the search page', () => {
     await page.locator('#image-file').setInputFiles(path.join(FIXTURES, 'images', 'not-an-image.jpg'));
     const alert = page.getByRole('alert');
     await alert.filter({ hasText: 'Search failed' }).waitFor({ timeout: WAIT_MS });
-    expect(await alert.textContent()).toMatch(/image.*\((UNSUPPORTED_MEDIA|CORRUPT_MEDIA)\)/);
+    // A 4xx says what to change; its code is kept out of the text, for tools only.
+    expect(await alert.textContent()).toMatch(/image/);
+    expect(await alert.textContent()).not.toMatch(/UNSUPPORTED_MEDIA|CORRUPT_MEDIA/);
+    expect(await alert.getAttribute('data-code')).toMatch(/^(UNSUPPORTED_MEDIA|CORRUPT_MEDIA)$/);
     expect(await page.locator('#status').textContent()).toBe('Search failed.');
     expect(await cards(page).count()).toBe(0);
     await shot(page, 'error');

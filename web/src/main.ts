@@ -8,7 +8,7 @@ import { byId, debounce, formatBytes } from './dom.ts';
 import { checkFile, filePicker, pageDropAndPaste, serverDecodesAudio, type FileKind } from './files.ts';
 import { Recorder } from './recorder.ts';
 import { ResultsView } from './results-view.ts';
-import { SearchController, type DescribedQuery, type Show } from './search-controller.ts';
+import { quote, SearchController, type DescribedQuery, type Show } from './search-controller.ts';
 import { SketchPad } from './sketch-pad.ts';
 import { bindSketchTools } from './sketch-tools.ts';
 import { Tabs } from './tabs.ts';
@@ -51,11 +51,13 @@ const view = new ResultsView({
   loadMore: () => void controller.more(),
 });
 const controller = new SearchController(view, idleMessage);
-// Switching to a panel that holds a query (a chosen image, a sketch) searches with it at once.
+// Results follow the visible panel: one that holds a query (words, a chosen image, a sketch)
+// searches with it at once, an empty one goes back to the idle state. A "more like this" query
+// belongs to no panel, so it stays until an input is used.
 const inputTabs = new Tabs<InputTab>(byId('input-tabs', HTMLDivElement), (tab) => tab.id.replace('tab-', '') as InputTab, () => {
-  if (!fromInputs()) return;
+  if (similarTo && !fromInputs()) return;
   leaveSimilar();
-  searchNow();
+  void searchNow();
 });
 const showTabs = new Tabs<Show>(byId('modality-tabs', HTMLDivElement), (tab) => (tab.dataset.modality ?? 'all') as Show, (show) => {
   void controller.setShow(show);
@@ -82,7 +84,7 @@ function fromInputs(): DescribedQuery | null {
   switch (inputTabs.selected) {
     case 'text': {
       const text = textBox.value.trim();
-      return text ? { query: { text }, label: `for “${text}”` } : null;
+      return text ? { query: { text }, label: `for ${quote(text)}` } : null;
     }
     case 'image': {
       if (!imageFile) return null;
@@ -90,31 +92,33 @@ function fromInputs(): DescribedQuery | null {
       if (!change) return { query: { image: imageFile }, label: 'like your image' };
       const w = textWeight();
       const query: Query = { image: imageFile, text: change, weights: { image: 1 - w, text: w } };
-      return { query, label: `for your image changed by “${change}”` };
+      return { query, label: `for your image changed by ${quote(change)}` };
     }
     case 'sketch':
       return pad.isBlank ? null : { query: { sketch: pad.toDataUrl() }, label: 'like your sketch' };
     case 'audio':
-      return audioFile ? { query: { audio: audioFile }, label: `like your sound${audioFile.name ? ` “${audioFile.name}”` : ''}` } : null;
+      return audioFile ? { query: { audio: audioFile }, label: `like your sound${audioFile.name ? ` ${quote(audioFile.name)}` : ''}` } : null;
   }
 }
 
 function currentQuery(): DescribedQuery | null {
   if (similarTo) {
-    const name = similarTo.caption ? `“${similarTo.caption}”` : `item ${similarTo.itemId}`;
+    const name = similarTo.caption ? quote(similarTo.caption) : `item ${similarTo.itemId}`;
     return { query: { itemId: similarTo.itemId }, label: `like ${name}` };
   }
   return fromInputs();
 }
 
-function searchNow(): void {
+/** Searches with the current query now; resolves when it has answered, failed or been replaced. */
+function searchNow(): Promise<void> {
   searchSoon.cancel();
   searchWhileDrawing.cancel();
-  void controller.run(currentQuery());
+  const done = controller.run(currentQuery());
   syncUrl();
+  return done;
 }
-const searchSoon = debounce(searchNow, TYPING_DEBOUNCE_MS);
-const searchWhileDrawing = debounce(searchNow, DRAWING_DEBOUNCE_MS);
+const searchSoon = debounce(() => void searchNow(), TYPING_DEBOUNCE_MS);
+const searchWhileDrawing = debounce(() => void searchNow(), DRAWING_DEBOUNCE_MS);
 
 // ---- URL: text queries, "more like this" and the tab can be shared ---------------------------
 
@@ -158,6 +162,8 @@ function moreLikeThis(result: SearchResult): void {
   searchSoon.cancel();
   void controller.run(currentQuery());
   syncUrl(true);
+  // The button pressed goes away with the old results; the status line names the new query.
+  view.focusStatus();
   byId('results-section', HTMLElement).scrollIntoView({ behavior: 'smooth', block: 'start' });
 }
 
@@ -170,7 +176,7 @@ function leaveSimilar(): void {
 
 byId('query-chip-clear', HTMLButtonElement).addEventListener('click', () => {
   leaveSimilar();
-  searchNow();
+  void searchNow();
   textBox.focus();
 });
 
@@ -184,7 +190,7 @@ textBox.addEventListener('input', (e) => {
 textForm.addEventListener('submit', (e) => {
   e.preventDefault();
   leaveSimilar();
-  searchNow();
+  void searchNow();
 });
 
 // ---- image and composed search ----------------------------------------------------------------
@@ -215,6 +221,9 @@ function useFile(file: File, kind: FileKind): void {
   const problem = checkFile(file, kind, info?.maxUploadBytes);
   if (problem) {
     view.refuse(problem);
+    // The sound panel must not go on naming the last clip as if this one were in use.
+    const still = audioFile && controller.query?.query.audio === audioFile ? ` The search is still with ${quote(audioFile.name)}.` : '';
+    if (kind === 'audio') audioStatus.textContent = `Not used: ${problem}${still}`;
     return;
   }
   view.clearError();
@@ -222,7 +231,7 @@ function useFile(file: File, kind: FileKind): void {
   if (kind === 'image') {
     setImage(file);
     inputTabs.select('image');
-    searchNow();
+    void searchNow();
   } else {
     inputTabs.select('audio');
     void useAudio(file);
@@ -233,7 +242,7 @@ filePicker(byId('image-pick', HTMLButtonElement), byId('image-file', HTMLInputEl
 imageRemove.addEventListener('click', () => {
   setImage(null);
   byId('image-pick', HTMLButtonElement).focus();
-  searchNow();
+  void searchNow();
 });
 changeBox.addEventListener('input', () => {
   updateBalance();
@@ -257,7 +266,7 @@ function updateBalance(): void {
 async function useAudio(file: File): Promise<void> {
   let clip = file;
   if (!serverDecodesAudio(file)) {
-    audioStatus.textContent = `Converting “${file.name}” to WAV…`;
+    audioStatus.textContent = `Converting ${quote(file.name)} to WAV…`;
     try {
       clip = await toWav(file, file.name.replace(/\.[^.]*$/, '') + '.wav');
     } catch {
@@ -267,9 +276,15 @@ async function useAudio(file: File): Promise<void> {
   audioFile = clip;
   if (audioPreview.src) URL.revokeObjectURL(audioPreview.src);
   audioPreview.src = URL.createObjectURL(clip);
+  audioPreview.setAttribute('aria-label', `Your sound: ${clip.name}`);
   audioPreview.hidden = false;
-  audioStatus.textContent = `Searching with “${clip.name}” (${formatBytes(clip.size)}).`;
-  searchNow();
+  const described = `${quote(clip.name)} (${formatBytes(clip.size)})`;
+  audioStatus.textContent = `Searching with ${described}…`;
+  await searchNow();
+  // Another query took over meanwhile: the results area speaks for that one.
+  if (controller.query?.query.audio !== clip) return;
+  const failure = controller.failure;
+  audioStatus.textContent = failure ? `${described} could not be used: ${failure.message}` : `Searched with ${described}.`;
 }
 
 filePicker(byId('audio-pick', HTMLButtonElement), byId('audio-file', HTMLInputElement), (file) => useFile(file, 'audio'));
@@ -293,7 +308,11 @@ async function loadInfo(attempt = 0): Promise<void> {
     renderCollectionInfo(info);
     if (!balanceTouched) balance.value = String(Math.round(info.composedTextWeight * 100));
     updateBalance();
-    if (!controller.query) view.idle(idleMessage());
+    // A search made while the server was starting (a shared link opened early) failed with
+    // NOT_READY or did not get through; now that it is ready, ask again.
+    const failure = controller.failure;
+    if (failure && (failure.status === 0 || failure.status >= 500)) void searchNow();
+    else if (!controller.query) view.idle(idleMessage());
   } catch (err) {
     const starting = err instanceof ApiError && err.status === 503;
     renderInfoProblem(

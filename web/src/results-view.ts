@@ -115,16 +115,28 @@ export class ResultsView {
     this.grid.setAttribute('aria-busy', 'false');
     this.grid.classList.remove('stale');
     this.more.disabled = false;
-    this.error.replaceChildren(el('strong', { text: `${what} failed: ` }), el('span', { text: err.message }), el('span', { class: 'code', text: ` (${err.code})` }));
+    this.error.replaceChildren(el('strong', { text: `${what} failed: ` }), el('span', { text: err.message }));
+    // A refused request (4xx) says in its message what to change, and its code means nothing to the
+    // reader; a failure of the server or the network shows the code, small, for a bug report.
+    if (err.status === 0 || err.status >= 500) this.error.append(el('span', { class: 'code', text: ` (error ${err.code})` }));
+    this.error.dataset.code = err.code;
     this.error.hidden = false;
     this.setStatus(`${what} failed.`);
   }
 
-  /** An error found before any request (wrong file type, too big): shown like a server error. */
+  /**
+   * An error found before any request (wrong file type, too big): nothing was searched, so the
+   * results shown and their status line stay as they are, and only the error box speaks.
+   */
   refuse(message: string): void {
     this.error.replaceChildren(el('strong', { text: 'Cannot search: ' }), el('span', { text: message }));
+    delete this.error.dataset.code;
     this.error.hidden = false;
-    this.setStatus('Nothing was searched.');
+  }
+
+  /** Moves focus to the status line, which names the query, when the control that had it goes away. */
+  focusStatus(): void {
+    this.status.focus({ preventScroll: true });
   }
 
   clearError(): void {

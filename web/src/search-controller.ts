@@ -17,12 +17,25 @@ export type Show = 'all' | ItemModality;
 
 const scopeText: Record<Show, string> = { all: '', image: ' among images', audio: ' among sounds' };
 
+/** Longest user text echoed in a label, in characters: a pasted essay must not push the results down. */
+const QUOTE_MAX = 80;
+
+/**
+ * User text in quotes for a label, shortened with an ellipsis past QUOTE_MAX characters
+ * (counted as code points, so an emoji is never cut in half): `quote('red heart')` is `“red heart”`.
+ */
+export function quote(text: string): string {
+  const chars = Array.from(text);
+  return `“${chars.length > QUOTE_MAX ? `${chars.slice(0, QUOTE_MAX - 1).join('')}…` : text}”`;
+}
+
 export class SearchController {
   show: Show = 'all';
   private current: DescribedQuery | null = null;
   private nextOffset = 0;
   private inflight: AbortController | null = null;
   private generation = 0;
+  private failed: ApiError | null = null;
 
   constructor(
     private readonly view: ResultsView,
@@ -33,10 +46,16 @@ export class SearchController {
     return this.current;
   }
 
+  /** Why the current query's first page failed, or null (not failed, still running, or no query). */
+  get failure(): ApiError | null {
+    return this.failed;
+  }
+
   /** Starts a new search from the first page; null clears the results back to the idle state. */
   run(q: DescribedQuery | null): Promise<void> {
     this.current = q;
     this.nextOffset = 0;
+    this.failed = null;
     if (!q) {
       this.abort();
       this.view.idle(this.idleMessage());
@@ -89,6 +108,7 @@ export class SearchController {
     } catch (err) {
       if (isAbort(err) || generation !== this.generation) return;
       const apiError = err instanceof ApiError ? err : new ApiError('CLIENT', err instanceof Error ? err.message : String(err), 0);
+      if (!append) this.failed = apiError;
       this.view.fail(apiError, append);
     } finally {
       if (this.inflight === controller) this.inflight = null;

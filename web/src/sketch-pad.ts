@@ -17,6 +17,8 @@ type Action = Stroke | { kind: 'clear' };
 
 const INK = '#000000';
 const PAPER = '#ffffff';
+/** A pixel darker than this (red channel, 0-255) is ink: at least half covered by a pen. */
+const INK_BELOW = 128;
 
 export class SketchPad {
   tool: Tool = 'pen';
@@ -27,13 +29,16 @@ export class SketchPad {
   private undone: Action[] = [];
   private active: Stroke | null = null;
   private pointerId: number | null = null;
+  /** Whether the canvas held no ink after the last redraw (read from its pixels). */
+  private blank = true;
 
   /** `onChange(final)`: final is false while a stroke is being drawn, true once it ends or on undo/redo/clear. */
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly onChange: (final: boolean) => void,
   ) {
-    const ctx = canvas.getContext('2d');
+    // Blankness is read back from the pixels after each stroke, so keep the canvas in memory.
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('this browser has no 2D canvas');
     this.ctx = ctx;
     canvas.addEventListener('pointerdown', (e) => this.down(e));
@@ -49,15 +54,13 @@ export class SketchPad {
   get canRedo(): boolean {
     return this.undone.length > 0;
   }
-  /** True when nothing has been drawn since the last clear (erasing alone draws nothing). */
+  /**
+   * True when no ink is left: nothing drawn since the last clear, or all of it erased. Counting
+   * strokes cannot tell an erased drawing from a drawn one, so this is decided from the pixels.
+   */
   get isBlank(): boolean {
     if (this.active?.tool === 'pen') return false;
-    for (let i = this.done.length - 1; i >= 0; i--) {
-      const action = this.done[i];
-      if (action.kind === 'clear') return true;
-      if (action.tool === 'pen') return false;
-    }
-    return true;
+    return this.blank; // an eraser stroke in progress can only remove ink; its end redraws and decides
   }
 
   undo(): void {
@@ -134,6 +137,15 @@ export class SketchPad {
       if (action.kind === 'clear') this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
       else this.drawStroke(action, 0);
     }
+    this.blank = !this.hasInk();
+  }
+
+  /** One pass over the pixels (512 x 512: about a millisecond), stopping at the first ink. */
+  private hasInk(): boolean {
+    if (!this.done.some((action) => action.kind === 'stroke' && action.tool === 'pen')) return false;
+    const { data } = this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height);
+    for (let i = 0; i < data.length; i += 4) if (data[i] < INK_BELOW) return true;
+    return false;
   }
 
   /** Draws the stroke from point index `from` (a flat-array index) on. */
