@@ -14,6 +14,7 @@ import { RosettaError } from '../models/errors.ts';
 import type { EncoderSettings } from '../models/encoders/index.ts';
 import { CURRENT_FILE, loadSpace, readCurrentVersion, spacesDir, type DefaultSpaceEvent } from '../models/space/index.ts';
 import { createRequestHandler } from './api/app.ts';
+import { stillStarting } from './api/errors.ts';
 import { ServerMetrics } from './api/metrics.ts';
 import { creditSchema } from './api/schemas.ts';
 import { hnswlibBuild } from '../indexer/vector/index.ts';
@@ -75,7 +76,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const handler = createRequestHandler({
     engine: () => {
       if (engine) return engine;
-      throw new RosettaError('NOT_READY', failure ? `the collection failed to load: ${failure}` : 'the collection and the encoders are still loading');
+      if (failure) throw new RosettaError('NOT_READY', `the collection failed to load: ${failure}`);
+      throw stillStarting(new RosettaError('NOT_READY', 'the collection and the encoders are still loading'));
     },
     health: () => (engine ? { status: 'ok' } : failure ? { status: 'failed', message: failure } : { status: 'starting' }),
     info: () => ({ name: 'rosetta', version: '0.1.0', maxUploadBytes: maxBodyBytes, credits }),

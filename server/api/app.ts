@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { RosettaError } from '../../models/errors.ts';
 import type { MediaInput } from '../../models/types.ts';
 import { checkMedia, type EngineQuery, type QueryEngine, type QueryMediaField } from '../engine/index.ts';
-import { errorBody, errorHandler, parseWith } from './errors.ts';
+import { errorBody, errorHandler, parseWith, RETRY_WHILE_STARTING } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { jsonSearchQuery, jsonSearchRoute, mediaFields, observedSearch } from './json-search.ts';
 import { searchFieldsFromMultipart } from './multipart.ts';
@@ -128,7 +128,7 @@ export function createApp(options: AppOptions, track: TrackRequest = requestTrac
 
   app.get('/api/health', route('health'), (_req, res) => {
     const h = options.health();
-    if (h.status !== 'ok') return void res.status(503).json(h);
+    if (h.status !== 'ok') return void res.status(503).set(h.status === 'starting' ? RETRY_WHILE_STARTING : {}).json(h);
     const e = engine();
     res.json({ status: 'ok', items: e.store.stats().items, space: e.projector.version });
   });

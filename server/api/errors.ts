@@ -62,6 +62,17 @@ function fromFramework(err: unknown, maxBytes: number): RosettaError | undefined
   return undefined;
 }
 
+/** What a 503 sent while the collection loads tells a client (RFC 9110 §10.2.3): ask again soon. */
+export const RETRY_WHILE_STARTING = { 'Retry-After': '2' } as const;
+
+const retryable = new WeakSet<RosettaError>();
+
+/** Marks a NOT_READY error as one that goes away by itself (loading), so its 503 says when to retry. */
+export function stillStarting(err: RosettaError): RosettaError {
+  retryable.add(err);
+  return err;
+}
+
 export function errorBody(code: ErrorCode | string, message: string, requestId?: string): ErrorBody {
   return { error: { code, message, ...(requestId ? { requestId } : {}) } };
 }
@@ -70,9 +81,16 @@ export function errorBody(code: ErrorCode | string, message: string, requestId?:
  * The reply to a failed request: `{error: {code, message}}` with the code's status. Only what is
  * not a known client error is a 500; `log` says what to log with its stack (5xx only).
  */
-export function errorReply(err: unknown, maxBytes: number, requestId: string): { status: number; body: ErrorBody; log?: string } {
+export function errorReply(err: unknown, maxBytes: number, requestId: string): { status: number; body: ErrorBody; log?: string; headers?: Record<string, string> } {
   const known = isRosettaError(err) ? err : fromFramework(err, maxBytes);
-  if (known) return { status: known.status, body: errorBody(known.code, known.message, requestId), ...(known.status >= 500 ? { log: known.message } : {}) };
+  if (known) {
+    return {
+      status: known.status,
+      body: errorBody(known.code, known.message, requestId),
+      ...(known.status >= 500 ? { log: known.message } : {}),
+      ...(retryable.has(known) ? { headers: RETRY_WHILE_STARTING } : {}),
+    };
+  }
   return { status: 500, body: errorBody('INTERNAL', 'internal error; see the server log for this request id', requestId), log: 'unhandled error' };
 }
 
@@ -81,6 +99,7 @@ export function errorHandler(maxBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const reply = errorReply(err, maxBytes, String(req.id ?? ''));
     if (reply.log) req.log?.error({ err }, reply.log);
+    if (reply.headers) res.set(reply.headers);
     res.status(reply.status).json(reply.body);
   };
 }

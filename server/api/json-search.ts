@@ -83,7 +83,10 @@ export function jsonSearchRoute(options: JsonSearchOptions): (req: IncomingMessa
       if (reply.log) req.log?.error({ err }, reply.log);
       // A reply that failed half-way cannot be followed by another: end the connection instead.
       if (res.headersSent) res.destroy();
-      else send(res, reply.status, reply.body);
+      else {
+        for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+        send(res, reply.status, reply.body);
+      }
     }
   };
 

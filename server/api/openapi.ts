@@ -111,7 +111,7 @@ export function buildOpenApi(): Json {
             '200': { description: 'Ranked results', content: { 'application/json': { schema: { $ref: '#/components/schemas/SearchResponse' } } } },
             '400': errorResponse('Malformed JSON, a wrong type, an unknown field, an empty query or k out of range'),
             '404': errorResponse('itemId names no item'),
-            '413': errorResponse('The body or a file is over the size limit'),
+            '413': errorResponse('The body (a whole multipart form) is over the size limit'),
             '415': errorResponse('Unsupported media, or a data URL whose type does not match its bytes'),
             '422': errorResponse('Media that cannot be decoded'),
             '503': errorResponse('Still loading'),
@@ -135,9 +135,10 @@ export function buildOpenApi(): Json {
             '200': { description: 'Already in the collection (unchanged or a duplicate of another item)', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string' }, item: { $ref: '#/components/schemas/Item' } } } } } },
             '400': errorResponse('A missing file or a bad field'),
             '401': errorResponse('ROSETTA_API_KEY is set and the bearer key is missing or wrong'),
-            '413': errorResponse('The file is over the size limit'),
+            '413': errorResponse('The body is over the size limit'),
             '415': errorResponse('Not a supported image or audio file'),
             '422': errorResponse('A file that cannot be decoded'),
+            '503': errorResponse('Still loading'),
           },
         },
       },
@@ -145,7 +146,12 @@ export function buildOpenApi(): Json {
         get: {
           summary: 'One item',
           parameters: [idParam],
-          responses: { '200': { description: 'The item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } }, '400': errorResponse('Not an id'), '404': errorResponse('No such item') },
+          responses: {
+            '200': { description: 'The item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } },
+            '400': errorResponse('Not an id'),
+            '404': errorResponse('No such item'),
+            '503': errorResponse('Still loading'),
+          },
         },
         delete: {
           summary: 'Remove an item from the collection (and its file, for uploads)',
@@ -153,8 +159,10 @@ export function buildOpenApi(): Json {
           parameters: [idParam],
           responses: {
             '200': { description: 'Deleted', content: { 'application/json': { schema: { type: 'object', properties: { deleted: { type: 'integer' } } } } } },
+            '400': errorResponse('Not an id'),
             '401': errorResponse('Missing or wrong API key'),
             '404': errorResponse('No such item'),
+            '503': errorResponse('Still loading'),
           },
         },
       },
@@ -162,14 +170,24 @@ export function buildOpenApi(): Json {
         get: {
           summary: 'The item\'s original file',
           parameters: [idParam],
-          responses: { '200': { description: 'The file, with its media type', content: { 'image/*': { schema: binary }, 'audio/*': { schema: binary } } }, '404': errorResponse('No such item, or its file is gone') },
+          responses: {
+            '200': { description: 'The file, with its media type, sandboxed (Content-Security-Policy: sandbox)', content: { 'image/*': { schema: binary }, 'audio/*': { schema: binary } } },
+            '400': errorResponse('Not an id'),
+            '404': errorResponse('No such item, or its file is gone'),
+            '503': errorResponse('Still loading'),
+          },
         },
       },
       '/api/items/{id}/thumbnail': {
         get: {
           summary: 'A WebP thumbnail (images only), long side 256 px',
           parameters: [idParam],
-          responses: { '200': { description: 'WebP', content: { 'image/webp': { schema: binary } } }, '404': errorResponse('No such item, or it has no thumbnail') },
+          responses: {
+            '200': { description: 'WebP', content: { 'image/webp': { schema: binary } } },
+            '400': errorResponse('Not an id'),
+            '404': errorResponse('No such item, or it has no thumbnail'),
+            '503': errorResponse('Still loading'),
+          },
         },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },

@@ -13,7 +13,8 @@ export const itemModalitySchema = z.enum(['image', 'audio']).meta({ description:
 /** A `data:<mime>;base64,<bytes>` URL: images, sketches and audio in a JSON body. */
 export const dataUrlSchema = z
   .string()
-  .regex(/^data:[\w.+-]+\/[\w.+-]+(;[\w-]+=[^;,]*)*;base64,/, 'must be a data URL: data:<mime type>;base64,<bytes>')
+  // RFC 2397: the ";base64" token is case-insensitive, like the media type before it.
+  .regex(/^data:[\w.+-]+\/[\w.+-]+(;[\w-]+=[^;,]*)*;base64,/i, 'must be a data URL: data:<mime type>;base64,<bytes>')
   .meta({ description: 'A data URL (data:<mime type>;base64,<bytes>); the declared type must match the bytes' });
 
 const queryText = z.string().trim().min(1, 'must not be empty').max(MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`);

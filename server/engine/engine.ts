@@ -219,7 +219,8 @@ export class QueryEngine {
       if (vector) parts.push({ vector, weight: 1 });
     }
     const negatives = query.negativeText === undefined ? [] : [{ vector: await this.embedText('negativeText', query.negativeText, projector), weight: w.negativeText ?? DEFAULT_NEGATIVE_WEIGHT }];
-    if (parts.length === 1 && negatives.length === 0) return parts[0].vector;
+    // One part alone needs no mixing, but a weight of 0 on it still means nothing to search with.
+    if (parts.length === 1 && negatives.length === 0 && parts[0].weight > 0) return parts[0].vector;
     return combineQuery(parts, negatives);
   }
 
@@ -300,9 +301,9 @@ export class QueryEngine {
     return hits.filter((h) => !this.itemIfPresent(h.id)?.captions.some((c) => captionWords(c.text).some((w) => unwanted.has(w))));
   }
 
-  private itemIfPresent(id: number): ItemRecord | undefined {
+  private itemIfPresent(ref: number | string): ItemRecord | undefined {
     try {
-      return this.store.getItem(id);
+      return this.store.getItem(ref);
     } catch (err) {
       if (isRosettaError(err, 'NOT_FOUND')) return undefined;
       throw err;
@@ -336,18 +337,30 @@ export class QueryEngine {
     const target = path.join(dir, hash);
     await writeFile(target, file.data);
     const externalId = fields.externalId ?? `upload/${hash.slice(0, 16)}`;
+    const before = this.itemIfPresent(externalId);
     try {
       const { id, status } = await ingestFile(this.store, this.indexEncoders, {
         path: target,
         externalId,
         captions: fields.caption ? [{ text: fields.caption, source: 'user' }] : [],
       });
+      // Uploads are named by their hash, so a file no item stores under that hash is one no
+      // item uses: the copy of bytes the collection already had (a duplicate), or the file an
+      // update under the same id replaced.
+      await this.dropUnusedUpload(target);
+      if (before && before.sourcePath !== target) await this.dropUnusedUpload(before.sourcePath);
       return { status, item: this.getItem(id) };
     } catch (err) {
       if (!this.store.findByHash(hash)) await rm(target, { force: true });
       if (isRosettaError(err)) throw new RosettaError(err.code, err.message.split(target).join(file.name || 'the upload'), { cause: err });
       throw err;
     }
+  }
+
+  /** Removes an uploaded file (named by its hash) when no item stores those bytes from it. */
+  private async dropUnusedUpload(file: string): Promise<void> {
+    if (path.dirname(file) !== path.join(this.dataDir, UPLOADS_DIR)) return;
+    if (this.store.findByHash(path.basename(file))?.sourcePath !== file) await rm(file, { force: true });
   }
 
   /** Deletes the item, and its file when the collection owns it (an upload). */

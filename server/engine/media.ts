@@ -40,7 +40,7 @@ const vague = new Set(['application/octet-stream', 'binary/octet-stream', '']);
 export function fromDataUrl(field: QueryMediaField, url: string): MediaInput {
   const comma = url.indexOf(',');
   const header = comma > 5 ? url.slice(5, comma) : '';
-  if (!url.startsWith('data:') || !/;base64$/i.test(header)) {
+  if (!/^data:/i.test(url) || !/;base64$/i.test(header)) {
     throw new RosettaError('INVALID_ARGUMENT', `${field} must be a base64 data URL (data:<mime type>;base64,<bytes>)`);
   }
   const declared = header.split(';')[0].toLowerCase();

@@ -159,6 +159,10 @@ describe('empty queries and out-of-range numbers', () => {
 
   it('rejects weights that leave nothing to search with, and a negative that cancels the query', async () => {
     expectClientError(await search(url, { text: 'cat', image: dataUrl('image/png', png), weights: { text: 0, image: 0 } }), 400, 'INVALID_ARGUMENT');
+    // A single part is not mixed with anything, but its weight of 0 still leaves nothing.
+    const alone = await search(url, { text: 'cat', weights: { text: 0 } });
+    expectClientError(alone, 400, 'INVALID_ARGUMENT');
+    expect(messageOf(alone)).toMatch(/^weights:/);
     expectClientError(await search(url, { text: 'red heart', negativeText: 'red heart', weights: { text: 1, negativeText: 1 } }), 400, 'INVALID_ARGUMENT');
   });
 });
@@ -245,6 +249,11 @@ describe('media that cannot be used', () => {
     const r = await search(url, { [field]: dataUrl(field === 'audio' ? 'audio/wav' : 'image/png', textBytes) });
     expectClientError(r, 415, 'UNSUPPORTED_MEDIA');
     expect(messageOf(r)).toMatch(/text/);
+  });
+
+  it('reads a data URL whatever the case of its scheme and base64 token (RFC 2397)', async () => {
+    const r = await search(url, { image: `DATA:image/PNG;BASE64,${png.toString('base64')}`, k: 3 });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
 
   it('rejects a data URL that says image/png but holds a WAV', async () => {

@@ -3,6 +3,7 @@
  * thumbnails; adding an upload that is searchable at once; deleting it so that it is gone
  * everywhere; and the key on the write routes.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -234,6 +235,33 @@ describe('adding and deleting items', () => {
     expect(byWord.results.map((x) => x.id)).not.toContain(id);
     expect(readdirSync(uploads).length).toBe(filesBefore - 1);
     expectClientError(await request(url, `/api/items/${id}`, { method: 'DELETE', headers: auth() }), 404, 'NOT_FOUND');
+  });
+
+  it('keeps no uploaded file that no item uses: a duplicate of a demo file, or one an update replaced', async () => {
+    const uploads = path.join(dataDir, 'uploads');
+    const stored = () => new Set(existsSync(uploads) ? readdirSync(uploads) : []);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const before = stored();
+
+    const demo = demoFile(dataDir, items.find((i) => i.modality === 'image')!.path);
+    const dup = await request<{ status: string }>(url, '/api/items', { method: 'POST', headers: auth(), body: form({ file: [demo, 'copy.png', 'image/png'] }, { externalId: 'tests/copy.png' }) });
+    expect(dup.status, JSON.stringify(dup.body)).toBe(200);
+    expect(dup.body.status).toBe('duplicate');
+    expect(stored().has(sha(demo))).toBe(false);
+
+    const tone = toneWav(311.13);
+    const first = await request<{ item: ItemView }>(url, '/api/items', { method: 'POST', headers: auth(), body: form({ file: [tone, 'one.wav', 'audio/wav'] }, { externalId: 'tests/one' }) });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(stored().has(sha(tone))).toBe(true);
+    const image = await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 10, g: 200, b: 90 } } }).png().toBuffer();
+    const second = await request<{ status: string; item: ItemView }>(url, '/api/items', { method: 'POST', headers: auth(), body: form({ file: [image, 'one.png', 'image/png'] }, { externalId: 'tests/one' }) });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(second.body).toMatchObject({ status: 'updated', item: { id: first.body.item.id, modality: 'image' } });
+    expect(stored().has(sha(tone))).toBe(false);
+    expect(stored().has(sha(image))).toBe(true);
+
+    expect((await request(url, `/api/items/${first.body.item.id}`, { method: 'DELETE', headers: auth() })).status).toBe(200);
+    expect(stored()).toEqual(before);
   });
 
   it('filtered searches keep answering 200 while the items they would find are being deleted', async () => {

@@ -61,8 +61,12 @@ describe('health', () => {
     const early = await request(url, '/api/health');
     expect(early.status).toBe(503);
     expect(healthSchema.parse(early.body)).toEqual({ status: 'starting' });
-    expectClientErrorOr503(await request(url, '/api/info'));
-    expectClientErrorOr503(await search(url, { text: 'cat' }));
+    expect(early.headers.get('retry-after')).toBe('2');
+    // Both ways in say when to ask again: express (info) and the JSON search route.
+    for (const r of [await request(url, '/api/info'), await search(url, { text: 'cat' })]) {
+      expectClientErrorOr503(r);
+      expect(r.headers.get('retry-after')).toBe('2');
+    }
 
     await server.ready;
     const ready = await request<{ status: string; items: number; space: string }>(url, '/api/health');
@@ -85,8 +89,11 @@ describe('health', () => {
       expect(health.status).toBe(503);
       expect(health.body.status).toBe('failed');
       expect(health.body.message).toMatch(/lock/);
+      // Waiting will not mend a failed load: no Retry-After.
+      expect(health.headers.get('retry-after')).toBeNull();
       const info = await request(failing.url, '/api/info');
       expectClientErrorOr503(info);
+      expect(info.headers.get('retry-after')).toBeNull();
       expect((info.body as { error: { message: string } }).error.message).toMatch(/failed to load/);
       expect((await request(failing.url, '/api/openapi.json')).status).toBe(200);
       expect((await request(failing.url, '/metrics')).status).toBe(200);
