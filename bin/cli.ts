@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { RosettaError, isRosettaError } from '../models/errors.ts';
 import { createEncoder, describeEncoders, identityKey, readInputFile, type Device, type Modality } from '../models/index.ts';
@@ -11,9 +11,15 @@ import { progressLine, registerTrainCommand } from './commands/train-command.ts'
 import { registerServeCommands } from './commands/serve-command.ts';
 import { registerSearchCommand } from './commands/search-command.ts';
 import { registerEvalCommand } from './commands/eval-command.ts';
+import { collectionDir } from './commands/collection-dir.ts';
+import { printLine } from './commands/output.ts';
+import { fileSystemMessage } from './fs-errors.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('rosetta')
   .description('Self-hosted cross-modal search: text, images, sketches and audio in one space')
+  .version(version, '-V, --version', 'print the version (package.json)')
   .option('--data-dir <dir>', 'collection directory (ROSETTA_DATA_DIR)')
   .option('--models-dir <dir>', 'external encoders and trained spaces (ROSETTA_MODELS_DIR)')
   .option('--cache-dir <dir>', 'converted model files (ROSETTA_CACHE_DIR)')
@@ -48,7 +54,7 @@ program
   .description('rebuild the collection\'s vector index without the holes that deletions leave')
   .option('--db <dir>', 'collection directory (default: --data-dir, ROSETTA_DATA_DIR)')
   .action(async (opts: { db?: string }) => {
-    const store = await context.openStore(path.resolve(opts.db ?? config().dataDir));
+    const store = await context.openStore(collectionDir(opts.db, config(), 'existing'));
     try {
       const { vectors, skipped } = await store.compact();
       print(`compacted: ${vectors} vectors${skipped ? `, ${skipped} items without a vector in this space` : ''}`);
@@ -64,7 +70,7 @@ models
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     const c = config();
-    const rows = await describeEncoders(c);
+    const rows = await describeAll(c);
     const spaces = await listSpaces(c.modelsDir);
     if (opts.json) return print(JSON.stringify({ encoders: rows, spaces }, null, 2));
     print('Encoders:');
@@ -96,7 +102,11 @@ program
     try {
       const value = opts[modality]!;
       const input = modality === 'text' ? value : { name: value, data: await readInputFile(value, `--${modality}`) };
-      const [row] = await encoder.encode([input as never]);
+      const [row] = await encoder.encode([input as never]).catch((err: unknown) => {
+        // The encoder names its batch slot ("text[0] is empty"); the user gave a flag.
+        if (!isRosettaError(err)) throw err;
+        throw new RosettaError(err.code, `--${modality}${modality === 'text' ? '' : ` ${value}`}: ${err.message}`, { cause: err });
+      });
       const features =
         row instanceof Float32Array
           ? { vector: Array.from(row) }
@@ -107,9 +117,32 @@ program
     }
   });
 
-function print(line: string): void {
-  process.stdout.write(line + '\n');
+/**
+ * Every encoder, with each pick of ROSETTA_ENCODERS / --encoders that names no encoder listed
+ * as not ready (with the reason) rather than failing the listing that would show the choices.
+ */
+async function describeAll(c: Config): Promise<Awaited<ReturnType<typeof describeEncoders>>> {
+  const rows = await describeEncoders({ ...c, encoders: {} });
+  for (const r of rows) {
+    const picked = r.modality ? c.encoders[r.modality] : undefined;
+    r.selected = r.source === 'built-in' ? picked === undefined : picked === r.name;
+  }
+  for (const [modality, name] of Object.entries(c.encoders)) {
+    if (rows.some((r) => r.source === 'external' && r.modality === modality && r.name === name)) continue;
+    rows.push({
+      modality: modality as Modality,
+      name,
+      source: 'external',
+      files: [],
+      ready: false,
+      reason: `no external ${modality} encoder named '${name}' in ${c.modelsDir} (picked by --encoders / ROSETTA_ENCODERS)`,
+      selected: true,
+    });
+  }
+  return rows;
 }
+
+const print = printLine;
 
 try {
   await program.parseAsync(process.argv);
@@ -118,6 +151,10 @@ try {
     process.stderr.write(`rosetta: ${err.code}: ${err.message}\n  ${err.hint}\n`);
     process.exitCode = err.status >= 500 ? 3 : 2;
   } else {
-    throw err;
+    // A file-system error a user can fix gets a plain message; anything else is a bug, with its stack.
+    const message = fileSystemMessage(err);
+    if (message === undefined) throw err;
+    process.stderr.write(`rosetta: ${message}\n`);
+    process.exitCode = 2;
   }
 }

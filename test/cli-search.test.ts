@@ -2,8 +2,9 @@
  * `rosetta search` on a built collection, as a user runs it: the query engine from the command
  * line, JSON lines with --json, and its refusals with exit code 2.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,17 @@ afterAll(() => removeTemp(dataDir));
 async function rosetta(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/rosetta.js'), 'search', '--db', dataDir, ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** `rosetta ...args` with any command. */
+async function rosettaAny(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/rosetta.js'), ...args], { cwd: root });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -94,6 +106,66 @@ describe('rosetta search --json', () => {
   });
 });
 
+describe('rosetta search with stdout closed early (| head -1)', () => {
+  it('stops writing quietly and exits 0', async () => {
+    const proc = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'search', '--db', dataDir, '--text', 'face', '--k', '50', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    proc.stdout.once('data', () => proc.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('rosetta eval checks its inputs', () => {
+  const scratch = () => mkdtempSync(path.join(tmpdir(), 'rosetta-cli-eval-'));
+  const write = (dir: string, lines: object[]) => {
+    const file = path.join(dir, 'q.jsonl');
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    return file;
+  };
+
+  it('warns about each relevant id not in the collection, naming qid and line, counts them, and keeps both query fields in --json', async () => {
+    const dir = scratch();
+    const known = items.find((i) => i.id === 'om-1F600')!;
+    const file = write(dir, [{ qid: 'q1', text: known.caption ?? 'face', relevant: [known.id] }, { qid: 'q2', text: 'car', relevant: ['no-such-id'] }]);
+    const out = path.join(dir, 'report.json');
+    const r = await rosettaAny('eval', '--db', dataDir, '--queries', file, '--json', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`rosetta: warning: ${file}:2 (qid q2): relevant id "no-such-id" is not in the collection`);
+    expect(r.stdout).toMatch(/^1 relevant ids are not in the collection/m);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { queriesFile: string; queries: unknown; unknownRelevant: number };
+    expect(report.queriesFile).toBe(file);
+    expect(Array.isArray(report.queries)).toBe(true);
+    expect(report.unknownRelevant).toBe(1);
+  });
+
+  it('fails when no relevant id of any query is in the collection (the wrong collection)', async () => {
+    const file = write(scratch(), [{ qid: 'q1', text: 'car', relevant: ['x1'] }, { qid: 'q2', text: 'dog', relevant: ['x2'] }]);
+    const r = await rosettaAny('eval', '--db', dataDir, '--queries', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/INVALID_ARGUMENT: none of the 2 relevant ids in .* is in the collection/);
+  });
+
+  it('reports every missing media file (qid, line, path) and an unwritable --json before running any query', async () => {
+    const dir = scratch();
+    const file = write(dir, [{ qid: 'ok', text: 'face', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }, { qid: 'i1', image: 'gone.png', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }, { qid: 'a1', audio: 'gone.wav', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }]);
+    const r = await rosettaAny('eval', '--db', dataDir, '--queries', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2 (qid i1): image ${path.join(dir, 'gone.png')} does not exist`);
+    expect(r.stderr).toContain(`${file}:3 (qid a1): audio ${path.join(dir, 'gone.wav')} does not exist`);
+    expect(r.stdout).toBe('');
+    const blocker = path.join(dir, 'afile');
+    writeFileSync(blocker, 'x');
+    const good = write(scratch(), [{ qid: 'ok', text: 'face', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }]);
+    const j = await rosettaAny('eval', '--db', dataDir, '--queries', good, '--json', path.join(blocker, 'r.json'));
+    expect(j.code).toBe(2);
+    expect(j.stderr).toContain(`INVALID_ARGUMENT: --json ${path.join(blocker, 'r.json')} cannot be written`);
+    expect(j.stdout).toBe('');
+  });
+});
+
 describe('rosetta search refuses', () => {
   it('a query with nothing to search for, and --with-text without --image, with exit code 2', async () => {
     const empty = await rosetta('--k', '3');
@@ -111,6 +183,18 @@ describe('rosetta search refuses', () => {
     const text = await rosetta('--image', path.join(root, 'package.json'));
     expect(text.code).toBe(2);
     expect(text.stderr).toMatch(/UNSUPPORTED_MEDIA/);
+  });
+
+  it('a sketch that is a sound and an empty audio file, naming the flag and the file', async () => {
+    const sound = items.find((i) => i.modality === 'audio')!;
+    const sketch = await rosetta('--sketch', demoPath(sound.path));
+    expect(sketch.code).toBe(2);
+    expect(sketch.stderr).toContain(`UNSUPPORTED_MEDIA: --sketch ${demoPath(sound.path)}: sketch must be an image`);
+    const zero = path.join(mkdtempSync(path.join(tmpdir(), 'rosetta-cli-search-')), 'zero.wav');
+    writeFileSync(zero, '');
+    const audio = await rosetta('--audio', zero);
+    expect(audio.code).toBe(2);
+    expect(audio.stderr).toContain(`EMPTY_INPUT: --audio ${zero}: `);
   });
 
   it('an unknown item, and a k out of range', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,12 @@ describe('rosetta embed', () => {
     expect(stderr).toMatch(/NOT_FOUND: .*no\/such\/clip\.wav/);
   });
 
+  it('rejects an empty --text naming the flag', async () => {
+    const { code, stderr } = await rosetta('embed', '--text=');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/EMPTY_INPUT: --text: /);
+  });
+
   it('rejects a call without an input', async () => {
     const { code, stderr } = await rosetta('embed');
     expect(code).toBe(2);
@@ -77,16 +83,87 @@ describe('rosetta models list', () => {
     expect(builtIn.find((r) => r.modality === 'image')!.files[0]).toMatch(/\.onnx$/);
   });
 
-  it('refuses an unknown external encoder pick with MODEL_NOT_READY', async () => {
-    const { code, stderr } = await rosetta('--encoders', 'image=nope', 'models', 'list');
+  it('lists an unknown external encoder pick as not ready, with the reason, beside the others', async () => {
+    const { code, stdout } = await rosetta('--encoders', 'image=nope', 'models', 'list');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/image +nope +external +not ready: no external image encoder named 'nope' in .*\(in use\)/);
+    expect(stdout).toMatch(/audio +audio-descriptor +built-in +ready +\(in use\)/);
+    const json = await rosetta('--encoders', 'image=nope', 'models', 'list', '--json');
+    const rows = (JSON.parse(json.stdout) as { encoders: { modality: string; name: string; source: string; ready: boolean; selected: boolean }[] }).encoders;
+    expect(rows.find((r) => r.name === 'nope')).toMatchObject({ modality: 'image', ready: false, selected: true });
+    expect(rows.find((r) => r.modality === 'image' && r.source === 'built-in')?.selected).toBe(false);
+  });
+
+  it('still refuses to embed with an unknown external encoder pick, with MODEL_NOT_READY', async () => {
+    const { code, stderr } = await rosetta('--encoders', 'image=nope', 'embed', '--image', fixture('images/scene.jpg'));
     expect(code).toBe(3);
-    expect(stderr).toMatch(/MODEL_NOT_READY: no external image encoder named 'nope'/);
+    expect(stderr).toMatch(/MODEL_NOT_READY: no external encoder named 'nope'/);
   });
 
   it('reports every bad configuration key in one message', async () => {
     const { code, stderr } = await rosetta('--encoders', 'video=x', 'models', 'list');
     expect(code).toBe(2);
     expect(stderr).toMatch(/encoders \(ROSETTA_ENCODERS\): 'video=x' is not modality=name/);
+  });
+});
+
+describe('rosetta --version', () => {
+  it('prints the version from package.json', async () => {
+    const { code, stdout } = await rosetta('--version');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+});
+
+describe('rosetta commands refuse a bad collection directory', () => {
+  const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'rosetta-cli-db-'));
+  const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+  it('a --db that is a regular file: INVALID_ARGUMENT "is not a directory", exit 2', async () => {
+    const file = path.join(scratch(), 'afile');
+    writeFileSync(file, 'x');
+    for (const args of [['search', '--text', 'car'], ['compact'], ['index', fixture('images/scene.jpg')]]) {
+      const { code, stderr } = await rosetta(...args, '--db', file);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toContain(`rosetta: INVALID_ARGUMENT: --db ${file} is not a directory`);
+      noStack(stderr);
+    }
+  });
+
+  it('a --db without a collection, for search, eval and compact: "no collection in", nothing created', async () => {
+    const dir = path.join(scratch(), 'nope');
+    const queries = path.join(scratch(), 'q.jsonl');
+    writeFileSync(queries, '{"qid":"q1","text":"car","relevant":["x"]}\n');
+    for (const args of [['search', '--text', 'car'], ['eval', '--queries', queries], ['compact']]) {
+      const { code, stderr } = await rosetta(...args, '--db', dir);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toContain(`rosetta: NOT_FOUND: no collection in ${dir}; index files into it first (rosetta index <paths...> --db ${dir})`);
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  // Root writes anywhere: as root the command runs as nobody (setpriv), as another user the directory is read-only.
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(asRoot && !existsSync('/usr/bin/setpriv'))('a collection directory the user cannot write: "is not writable", exit 2, no stack', async () => {
+    const dir = scratch();
+    writeFileSync(path.join(dir, 'collection.sqlite'), '');
+    chmodSync(dir, 0o555);
+    const args = [path.join(root, 'bin/rosetta.js'), 'search', '--db', dir, '--text', 'car'];
+    let result: { code: number; stderr: string };
+    try {
+      const [cmd, argv] = asRoot
+        ? ['/usr/bin/setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, ...args]]
+        : [process.execPath, args];
+      await run(cmd, argv, { cwd: root });
+      result = { code: 0, stderr: '' };
+    } catch (err) {
+      result = err as { code: number; stderr: string };
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+    expect(result.stderr).toContain(`collection directory ${dir} is not writable`);
+    expect(result.code).toBe(2);
+    noStack(result.stderr);
   });
 });
 

@@ -1,6 +1,6 @@
 // The bulk indexing job end to end: real files in temp directories, the built-in encoders
 // (ONNX CNN, audio descriptor, lexical text), a real store with a random linear projector.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,6 +187,101 @@ describe('indexing a library', () => {
     });
     // And again: still duplicates, nothing written.
     expect(counts(await index(db, { paths: [dir] }))).toEqual({ added: 0, updated: 0, unchanged: 2, duplicates: 2, failed: 0 });
+  });
+});
+
+describe('two files, one id', () => {
+  it('refuses a file from another folder whose id an item with other content holds, with ID_TAKEN naming both files', async () => {
+    const parent = library({ 'A/scene.jpg': await makeImage(60, 64), 'A/scene.txt': 'a red scene', 'B/scene.jpg': await makeImage(61, 64) });
+    const [a, b] = [join(parent, 'A'), join(parent, 'B')];
+    const db = fresh('db');
+    await index(db, { paths: [a] });
+    const second = await index(db, { paths: [b] });
+    expect(counts(second)).toEqual({ added: 0, updated: 0, unchanged: 0, duplicates: 0, failed: 1 });
+    expect(second.status).toBe('succeeded');
+    const [failure] = second.errors.ID_TAKEN.examples;
+    expect(failure.path).toBe(join(b, 'scene.jpg'));
+    expect(failure.message).toContain(join(a, 'scene.jpg'));
+    expect(failure.message).toContain(join(b, 'scene.jpg'));
+    expect(failure.message).toMatch(/common parent folder.*manifest/);
+    await withStore(db, (store) => {
+      expect(store.getItem('scene.jpg')).toMatchObject({ sourcePath: join(a, 'scene.jpg'), captions: [{ text: 'a red scene', source: 'sidecar' }] });
+    });
+    // Both are indexed from their common parent, under ids that differ by folder.
+    const both = await index(fresh('db'), { paths: [parent] });
+    expect(counts(both)).toEqual({ added: 2, updated: 0, unchanged: 0, duplicates: 0, failed: 0 });
+  });
+
+  it('re-points an item to its moved folder (same id, same content, or other content when the old file is gone), and updates an edited file at its path', async () => {
+    const a = library({ 'scene.jpg': await makeImage(62, 64), 'scene.txt': 'a blue scene' });
+    const db = fresh('db');
+    await index(db, { paths: [a] });
+    const moved = fresh('moved');
+    execFileSync('cp', ['-r', a, moved]);
+    expect(counts(await index(db, { paths: [moved] }))).toEqual({ added: 0, updated: 1, unchanged: 0, duplicates: 0, failed: 0 });
+    await withStore(db, (store) => expect(store.getItem('scene.jpg').sourcePath).toBe(join(moved, 'scene.jpg')));
+    writeFileSync(join(moved, 'scene.jpg'), await makeImage(63, 64));
+    expect(counts(await index(db, { paths: [moved] }))).toEqual({ added: 0, updated: 1, unchanged: 0, duplicates: 0, failed: 0 });
+    // Moved again, edited on the way, and the old copy deleted: nothing is lost by re-pointing.
+    const again = fresh('again');
+    execFileSync('cp', ['-r', moved, again]);
+    execFileSync('rm', ['-r', moved]);
+    writeFileSync(join(again, 'scene.jpg'), await makeImage(61, 64));
+    expect(counts(await index(db, { paths: [again] }))).toEqual({ added: 0, updated: 1, unchanged: 0, duplicates: 0, failed: 0 });
+    await withStore(db, (store) => expect(store.getItem('scene.jpg').sourcePath).toBe(join(again, 'scene.jpg')));
+  });
+});
+
+describe('duplicates', () => {
+  it('reports which item a manifest duplicate matched, adds its caption there once, and stores the file once', async () => {
+    const jpeg = await makeImage(64, 64);
+    const dir = library({ 'lib/1F415.jpg': jpeg, 'mine/dog.jpg': jpeg, 'items.jsonl': JSON.stringify({ id: 'my-dog', path: 'mine/dog.jpg', modality: 'image', caption: 'rex the family pet' }) + '\n' });
+    const db = fresh('db');
+    await index(db, { paths: [join(dir, 'lib')] });
+    const seen: unknown[] = [];
+    const run = () => index(db, { paths: [], manifests: [{ path: join(dir, 'items.jsonl') }], keepDuplicateCaptions: true, onDuplicate: (d) => seen.push(d) });
+    const first = await run();
+    expect(counts(first)).toEqual({ added: 0, updated: 0, unchanged: 0, duplicates: 1, failed: 0 });
+    const expected = {
+      path: join(dir, 'mine/dog.jpg'),
+      externalId: 'my-dog',
+      origin: `${join(dir, 'items.jsonl')}:1`,
+      of: { externalId: '1F415.jpg', path: join(dir, 'lib/1F415.jpg') },
+      captionsAdded: 1,
+    };
+    expect(seen).toMatchObject([expected]);
+    expect(first.duplicatesOf).toMatchObject([expected]);
+    await withStore(db, (store) => {
+      expect(store.stats().items).toBe(1);
+      expect(store.getItem('1F415.jpg').captions).toEqual([{ text: 'rex the family pet', source: 'user' }]);
+      expect(store.keywordSearch('rex pet').map((h) => h.item.externalId)).toEqual(['1F415.jpg']);
+      expect(store.getFeatures('1F415.jpg').map((f) => f.modality).sort()).toEqual(['image', 'text']);
+    });
+    // Again, and after the holder's own folder is indexed again: the caption stays, nothing changes.
+    expect((await run()).duplicatesOf).toMatchObject([{ ...expected, captionsAdded: 0 }]);
+    expect(counts(await index(db, { paths: [join(dir, 'lib')] }))).toEqual({ added: 0, updated: 0, unchanged: 1, duplicates: 0, failed: 0 });
+    await withStore(db, (store) => expect(store.getItem('1F415.jpg').captions).toHaveLength(1));
+  });
+
+  it('names the manifest line of a repeated id, a modality mismatch and a missing file', async () => {
+    const dir = library({
+      'a.jpg': await makeImage(65, 48),
+      'b.jpg': await makeImage(66, 48),
+      'tone.wav': makeWav(9, 1),
+      'items.jsonl': [
+        { id: 'x', path: 'a.jpg', modality: 'image' },
+        { id: 'x', path: 'b.jpg', modality: 'image' },
+        { id: 'y', path: 'tone.wav', modality: 'image' },
+        { id: 'z', path: 'gone.jpg', modality: 'image' },
+      ].map((l) => JSON.stringify(l)).join('\n'),
+    });
+    const manifest = join(dir, 'items.jsonl');
+    const summary = await index(fresh('db'), { paths: [manifest] });
+    expect(summary.failed).toBe(3);
+    const messages = Object.values(summary.errors).flatMap((g) => g.examples.map((e) => e.message));
+    expect(messages.find((m) => m.includes('already gave'))).toMatch(new RegExp(`^${manifest}:2: .*${manifest}:1`));
+    expect(messages.find((m) => m.includes('its content is audio'))).toMatch(new RegExp(`^${manifest}:3: `));
+    expect(messages.find((m) => m.includes('gone.jpg'))).toMatch(new RegExp(`^${manifest}:4: .*does not exist`));
   });
 });
 
@@ -380,7 +475,8 @@ describe('the job itself', () => {
     const starts: { jobId: number; total: number }[] = [];
     await index(fresh('db'), { paths: [dir], batchSize: 2, progressIntervalMs: 0, onProgress: (p) => seen.push(p), onStart: (s) => starts.push(s) });
     expect(starts).toEqual([{ jobId: 1, total: 6 }]);
-    expect(seen.map((p) => p.done)).toEqual([2, 4, 6, 6]);
+    // The last batch's report already says 6 of 6: the job's final one is not repeated.
+    expect(seen.map((p) => p.done)).toEqual([2, 4, 6]);
     expect(seen.every((p) => p.total === 6 && p.rate > 0)).toBe(true);
     expect(seen.at(-1)?.etaSeconds).toBe(0);
   });
@@ -433,10 +529,11 @@ describe('the rosetta index command', () => {
     const run = await cli([dir, '--db', db, '--json', '--strict', '--batch', '2']);
     expect(run.exitCode).toBe(1);
     const events = run.stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events[0]).toEqual({ event: 'start', job: 1, total: 3 });
+    expect(events[0]).toEqual({ event: 'start', jobId: 1, job: 1, total: 3 });
     expect(events.find((e) => e.event === 'error')).toMatchObject({ path: join(dir, 'bad.png'), code: 'CORRUPT_MEDIA' });
     const progress = events.filter((e) => e.event === 'progress');
     expect(progress.at(-1)).toMatchObject({ done: 3, total: 3, eta_s: 0 });
+    expect(progress.filter((e) => e.done === 3)).toHaveLength(1);
     expect(Object.keys(progress[0]).sort()).toEqual(['done', 'eta_s', 'event', 'rate', 'total']);
     expect(events.at(-1)).toMatchObject({ event: 'summary', status: 'succeeded', indexed: 2, failed: 1, errors: { CORRUPT_MEDIA: { count: 1 } } });
     expect(run.stderr).toBe('');
@@ -451,6 +548,42 @@ describe('the rosetta index command', () => {
     expect(run.stdout[1].trim()).toBe('CORRUPT_MEDIA  1');
     expect(run.stderr).toBe('');
     expect((await cli([dir, '--db', db])).stdout[0]).toMatch(/^indexed 0 \(0 new, 0 updated\), unchanged 1,/);
+  });
+
+  it('refuses a path, --manifest or --root that does not exist with NOT_FOUND naming it, before any work', async () => {
+    const dir = library({ 'a.jpg': await makeImage(52, 48), 'items.jsonl': '' });
+    const db = fresh('db');
+    await expect(cli([join(dir, 'nope'), '--db', db])).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(join(dir, 'nope')) as unknown });
+    await expect(cli(['--manifest', join(dir, 'none.jsonl'), '--db', db])).rejects.toMatchObject({ message: `--manifest ${join(dir, 'none.jsonl')} does not exist` });
+    await expect(cli([dir, '--root', join(dir, 'no-root'), '--db', db])).rejects.toMatchObject({ message: `--root ${join(dir, 'no-root')} does not exist` });
+    await expect(cli([dir, '--root', join(dir, 'a.jpg'), '--db', db])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('--root') as unknown });
+    // Nothing was done: not even the collection was created.
+    expect(() => statSync(db)).toThrow();
+  });
+
+  it('refuses a --db that is a regular file with INVALID_ARGUMENT "is not a directory"', async () => {
+    const dir = library({ 'a.jpg': await makeImage(53, 48), 'file': 'x' });
+    await expect(cli([dir, '--db', join(dir, 'file')])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: `--db ${join(dir, 'file')} is not a directory` });
+  });
+
+  it('finishes the job, quietly, when stdout is closed after the first line (| head -1)', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 10; i++) files[`${i}.jpg`] = await makeImage(70 + i, 48);
+    const dir = library(files);
+    const db = fresh('db');
+    const child = fileURLToPath(new URL('./helpers/index-child.ts', import.meta.url));
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, 'index', dir, '--db', db, '--json', '--batch', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    // Like `head -1`: read the first line, then close the pipe.
+    proc.stdout.once('data', () => proc.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    await withStore(db, (store) => {
+      expect(store.listJobs(1)[0]).toMatchObject({ status: 'succeeded', counts: { added: 10 } });
+      expect(store.stats().items).toBe(10);
+    });
   });
 
   it('refuses to run with nothing to index, and a batch size that is not a positive integer', async () => {

@@ -1,9 +1,14 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { MAX_K, QueryEngine } from '../../server/index.ts';
-import { engineSearch, formatReport, readQueries, runEval } from '../../server/eval/index.ts';
+import { engineSearch, formatReport, queryFiles, readQueries, runEval, type EvalQuery } from '../../server/eval/index.ts';
+import type { CollectionStore } from '../../indexer/store/index.ts';
+import { collectionDir } from './collection-dir.ts';
 import type { CliContext } from './context.ts';
+import { printText } from './output.ts';
 
 interface EvalFlags {
   queries: string;
@@ -20,6 +25,11 @@ interface EvalFlags {
  * MRR, mAP and nDCG@10 per query type, each beside its value for a random ranking. The
  * collection must not be open in a server at the same time (one process per collection).
  *
+ * Before any query runs, every media path is checked (all bad lines reported at once), and so
+ * is the --json path. A relevant id the collection does not hold is scored as a miss, with a
+ * warning naming its qid and line; when no relevant id of any query is there, the query file
+ * was written for another collection and the run stops.
+ *
  * @example
  * registerEvalCommand(program, context); // then: rosetta eval --queries bench/queries.jsonl --db data/collection --json report.json
  */
@@ -35,27 +45,132 @@ export function registerEvalCommand(program: Command, context: CliContext): Comm
     .option('--no-hybrid', 'vector ranking only for text queries, without keyword matches on captions')
     .action(async (flags: EvalFlags) => {
       const config = context.config();
+      const dataDir = collectionDir(flags.db, config, 'existing');
       const queryFile = path.resolve(flags.queries);
       const queries = await readQueries(queryFile);
+      const lines = queryLines(queryFile);
+      const where = (q: EvalQuery) => `${queryFile}:${lines.get(q.qid) ?? '?'} (qid ${q.qid})`;
       const root = path.resolve(flags.root ?? path.dirname(queryFile));
-      const dataDir = flags.db ? path.resolve(flags.db) : config.dataDir;
+      checkMedia(queries, root, where);
+      const out = flags.json === undefined ? undefined : writableFile(flags.json);
       const engine = await QueryEngine.open({ settings: config, dataDir });
       try {
+        const unknown = unknownRelevant(engine.store, queries, where, queryFile, dataDir);
         const started = performance.now();
         const report = await runEval(queries, engineSearch(engine, { root, hybrid: flags.hybrid }), { k: flags.k });
         const seconds = (performance.now() - started) / 1000;
-        process.stdout.write(formatReport(report));
-        process.stdout.write(`${queries.length} queries in ${seconds.toFixed(1)} s, space ${engine.projector.version}, collection ${dataDir}\n`);
-        if (flags.json) {
-          const out = path.resolve(flags.json);
-          await mkdir(path.dirname(out), { recursive: true });
-          const meta = { queries: queryFile, root, collection: dataDir, space: engine.projector.version, hybrid: flags.hybrid, date: new Date().toISOString(), seconds };
+        printText(formatReport(report));
+        printText(`${queries.length} queries in ${seconds.toFixed(1)} s, space ${engine.projector.version}, collection ${dataDir}\n`);
+        if (unknown > 0) printText(`${unknown} relevant ids are not in the collection and count as misses (see the warnings)\n`);
+        if (out) {
+          // `queries` is the report's per-query list; the file it came from is `queriesFile`.
+          const meta = { queriesFile: queryFile, root, collection: dataDir, space: engine.projector.version, hybrid: flags.hybrid, date: new Date().toISOString(), seconds, unknownRelevant: unknown };
           await writeFile(out, JSON.stringify({ ...meta, ...report }, null, 2) + '\n');
         }
       } finally {
         await engine.close();
       }
     });
+}
+
+/** Each qid's line number, counted as the query file's parser counts them. */
+function queryLines(file: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      if (raw.trim() === '') return;
+      try {
+        const qid = (JSON.parse(raw) as { qid?: unknown }).qid;
+        if (typeof qid === 'string' && !lines.has(qid.trim())) lines.set(qid.trim(), i + 1);
+      } catch {
+        // readQueries already refused a file with a bad line.
+      }
+    });
+  return lines;
+}
+
+/** Every query's media file must be there: a run that stops at query 700 of 1000 wastes the 699. */
+function checkMedia(queries: readonly EvalQuery[], root: string, where: (q: EvalQuery) => string): void {
+  const problems: string[] = [];
+  for (const q of queries) {
+    for (const [field, file] of Object.entries(queryFiles(q, root))) {
+      let problem: string | undefined;
+      try {
+        if (!statSync(file).isFile()) problem = 'is not a file';
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        problem = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
+      }
+      if (problem) problems.push(`${where(q)}: ${field} ${file} ${problem}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new RosettaError('NOT_FOUND', `${problems.length} query media file(s) missing (paths are relative to --root ${root}):\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** The --json path, made sure to be writable before the run rather than after it. */
+function writableFile(file: string): string {
+  const out = path.resolve(file);
+  try {
+    mkdirSync(path.dirname(out), { recursive: true });
+    let exists = true;
+    try {
+      if (statSync(out).isDirectory()) throw new RosettaError('INVALID_ARGUMENT', `--json ${out} is a directory; give a file path`);
+    } catch (err) {
+      if (isRosettaError(err)) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      exists = false;
+    }
+    accessSync(exists ? out : path.dirname(out), constants.W_OK);
+  } catch (err) {
+    if (isRosettaError(err)) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a folder on its path is a file' : `not writable (${code})`;
+    throw new RosettaError('INVALID_ARGUMENT', `--json ${out} cannot be written: ${why}`, { cause: err });
+  }
+  return out;
+}
+
+/**
+ * Warns about each relevant id the collection does not hold, and returns how many there are;
+ * throws when none of any query is there (the wrong collection).
+ */
+function unknownRelevant(
+  store: CollectionStore,
+  queries: readonly EvalQuery[],
+  where: (q: EvalQuery) => string,
+  queryFile: string,
+  dataDir: string,
+): number {
+  let unknown = 0;
+  let total = 0;
+  for (const q of queries) {
+    for (const id of q.relevant) {
+      total++;
+      if (has(store, id)) continue;
+      unknown++;
+      process.stderr.write(`rosetta: warning: ${where(q)}: relevant id "${id}" is not in the collection; it counts as a miss\n`);
+    }
+  }
+  if (unknown === total) {
+    throw new RosettaError(
+      'INVALID_ARGUMENT',
+      `none of the ${total} relevant ids in ${queryFile} is in the collection ${dataDir}: is --db the collection these queries were written for?`,
+    );
+  }
+  return unknown;
+}
+
+function has(store: CollectionStore, externalId: string): boolean {
+  try {
+    store.getItem(externalId);
+    return true;
+  } catch (err) {
+    if (isRosettaError(err, 'NOT_FOUND')) return false;
+    throw err;
+  }
 }
 
 function integer(value: string): number {

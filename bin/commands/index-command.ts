@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
+  duplicateEvent,
   errorEvent,
   progressBar,
   progressEvent,
@@ -12,7 +14,9 @@ import {
   type IndexJobOptions,
 } from '../../indexer/job/index.ts';
 import { RosettaError, createEncoder, type Encoder } from '../../models/index.ts';
+import { collectionDir } from './collection-dir.ts';
 import type { CliContext } from './context.ts';
+import { printLine } from './output.ts';
 
 interface IndexFlags {
   manifest: string[];
@@ -26,7 +30,9 @@ interface IndexFlags {
 /**
  * `rosetta index <paths...> [--manifest items.jsonl --root DIR] [--db DIR] [--json] [--strict] [--batch N]`.
  * Exit status: 0 when the job ran (bad files are reported, not fatal), 1 with --strict when a
- * file failed, 130 when interrupted with Ctrl-C (the job stops after the batch in flight).
+ * file failed, 130 when interrupted with Ctrl-C (the job stops after the batch in flight), 2
+ * when the command's own arguments are wrong (a path, --manifest or --root that does not
+ * exist), before any work. When stdout closes (`| head -1`) the job runs to its end silently.
  *
  * @example
  * registerIndexCommand(program, context); // then: rosetta index ~/photos --json
@@ -52,7 +58,8 @@ async function indexAction(paths: string[], flags: IndexFlags, context: CliConte
     throw new RosettaError('INVALID_ARGUMENT', 'give at least one directory, file or manifest to index');
   }
   const config = context.config();
-  const store = await context.openStore(flags.db ? path.resolve(flags.db) : config.dataDir);
+  checkInputs(paths, flags);
+  const store = await context.openStore(collectionDir(flags.db, config, 'create'));
   const opened: Encoder[] = [];
   const abort = new AbortController();
   const onSigint = () => {
@@ -61,7 +68,7 @@ async function indexAction(paths: string[], flags: IndexFlags, context: CliConte
     process.off('SIGINT', onSigint);
   };
   process.on('SIGINT', onSigint);
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const out = printLine;
   const tty = !flags.json && process.stderr.isTTY === true;
   try {
     const load = async (m: 'image' | 'audio' | 'text') => {
@@ -77,12 +84,15 @@ async function indexAction(paths: string[], flags: IndexFlags, context: CliConte
       batchSize: flags.batch,
       featureCacheDir: path.join(config.cacheDir, 'features'),
       signal: abort.signal,
+      // A manifest line naming a file the collection already holds adds its caption there.
+      keepDuplicateCaptions: true,
       progressIntervalMs: flags.json ? 1000 : 200,
       ...(flags.json
         ? {
             onStart: (info) => out(startEvent(info)),
             onProgress: (p) => out(progressEvent(p)),
             onError: (f) => out(errorEvent(f)),
+            onDuplicate: (d) => out(duplicateEvent(d)),
           }
         : tty
           ? { onProgress: (p) => process.stderr.write(`\r${progressBar(p)}\x1b[K`) }
@@ -97,6 +107,37 @@ async function indexAction(paths: string[], flags: IndexFlags, context: CliConte
     process.off('SIGINT', onSigint);
     await Promise.allSettled(opened.map((e) => e.close()));
     await store.close();
+  }
+}
+
+/**
+ * The command's own arguments must exist: a typo in them is an error before any work, not one
+ * file "failed" in a job that exits 0. Files inside a folder or manifest are still the job's to
+ * record and skip.
+ */
+function checkInputs(paths: readonly string[], flags: IndexFlags): void {
+  const kind = (p: string) => {
+    try {
+      const info = statSync(p);
+      return info.isDirectory() ? 'dir' : 'other';
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+      return 'other'; // unreadable and the like: the job records it with its reason
+    }
+  };
+  for (const p of paths) {
+    if (kind(p) === 'missing') throw new RosettaError('NOT_FOUND', `${path.resolve(p)} (a path to index) does not exist`);
+  }
+  for (const m of flags.manifest) {
+    const k = kind(m);
+    if (k === 'missing') throw new RosettaError('NOT_FOUND', `--manifest ${path.resolve(m)} does not exist`);
+    if (k === 'dir') throw new RosettaError('INVALID_ARGUMENT', `--manifest ${path.resolve(m)} is a directory, not a JSONL file`);
+  }
+  if (flags.root !== undefined) {
+    const k = kind(flags.root);
+    if (k === 'missing') throw new RosettaError('NOT_FOUND', `--root ${path.resolve(flags.root)} does not exist`);
+    if (k !== 'dir') throw new RosettaError('INVALID_ARGUMENT', `--root ${path.resolve(flags.root)} is not a directory`);
   }
 }
 

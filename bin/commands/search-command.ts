@@ -1,9 +1,10 @@
-import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { RosettaError } from '../../models/errors.ts';
+import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { readInputFile, type MediaInput } from '../../models/index.ts';
 import { checkMedia, MAX_K, QueryEngine, type EngineQuery, type QueryMediaField } from '../../server/index.ts';
+import { collectionDir } from './collection-dir.ts';
 import type { CliContext } from './context.ts';
+import { printLine as print, stdoutClosed } from './output.ts';
 
 interface SearchFlags {
   db?: string;
@@ -46,11 +47,16 @@ export function registerSearchCommand(program: Command, context: CliContext): Co
     .option('--json', 'one JSON line per result')
     .action(async (flags: SearchFlags) => {
       const config = context.config();
+      const dataDir = collectionDir(flags.db, config, 'existing');
       const query = await buildQuery(flags);
-      const engine = await QueryEngine.open({ settings: config, dataDir: flags.db ? path.resolve(flags.db) : config.dataDir });
+      const engine = await QueryEngine.open({ settings: config, dataDir });
       try {
-        const response = await engine.search(query);
+        const response = await engine.search(query).catch((err: unknown) => {
+          throw named(err, queryInputs(flags));
+        });
         for (const [i, r] of response.results.entries()) {
+          // `| head -1` closed the pipe: the rest would go nowhere.
+          if (stdoutClosed()) break;
           const source = engine.store.getItem(r.id).sourcePath;
           if (flags.json) print(JSON.stringify({ rank: i + 1, id: r.id, externalId: r.externalId, modality: r.modality, score: r.score, caption: r.caption, source }));
           else print(`${String(i + 1).padStart(3)}. ${r.score.toFixed(4)}  #${r.id} ${r.externalId} (${r.modality})  ${r.caption ?? '(no caption)'}\n       ${source}`);
@@ -78,15 +84,30 @@ async function buildQuery(flags: SearchFlags): Promise<EngineQuery> {
 }
 
 async function readMedia(field: QueryMediaField, file: string): Promise<MediaInput> {
-  return checkMedia(field, { name: file, data: await readInputFile(file, `--${field}`) });
+  const data = await readInputFile(file, `--${field}`);
+  try {
+    return checkMedia(field, { name: file, data });
+  } catch (err) {
+    throw named(err, `--${field} ${file}`);
+  }
+}
+
+/** The flags that carried the query's inputs, to name in a message about them. */
+function queryInputs(flags: SearchFlags): string {
+  const given = (['text', 'withText', 'not', 'image', 'sketch', 'audio', 'item'] as const).filter((f) => flags[f] !== undefined);
+  const flag = (f: (typeof given)[number]) => `--${f === 'withText' ? 'with-text' : f}`;
+  return given.map((f) => (['image', 'sketch', 'audio'].includes(f) ? `${flag(f)} ${flags[f]}` : flag(f))).join(' ');
+}
+
+/** The engine's message ("audio is empty") prefixed with the flag and file it is about. */
+function named(err: unknown, what: string): unknown {
+  const aboutInput = ['EMPTY_INPUT', 'CORRUPT_MEDIA', 'UNSUPPORTED_MEDIA', 'INPUT_TOO_LARGE', 'INVALID_ARGUMENT'];
+  if (!isRosettaError(err) || !aboutInput.includes(err.code) || err.message.startsWith(what)) return err;
+  return new RosettaError(err.code, `${what}: ${err.message}`, { cause: err });
 }
 
 function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_K) throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_K}`);
   return n;
-}
-
-function print(line: string): void {
-  process.stdout.write(line + '\n');
 }

@@ -5,9 +5,10 @@ export { readManifest } from './manifest.ts';
 export { FILE_STATS_FILE } from './file-stats.ts';
 export { jobReasons, type JobReason } from './reasons.ts';
 export { THUMBNAIL_SIDE } from './thumbnail.ts';
-export { progressBar, progressEvent, startEvent, errorEvent, summaryEvent, summaryText, clock } from './progress.ts';
+export { progressBar, progressEvent, startEvent, errorEvent, duplicateEvent, summaryEvent, summaryText, clock } from './progress.ts';
 export type {
   Candidate,
+  IndexDuplicate,
   IndexEncoders,
   IndexFailure,
   IndexJobOptions,

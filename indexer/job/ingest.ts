@@ -36,6 +36,8 @@ export async function ingestFile(store: CollectionStore, encoders: IndexEncoders
       }
       case 'final':
         return { id: store.findByHash(staged.seen.hash)?.id ?? store.getItem(input.externalId).id, status: staged.outcome };
+      case 'duplicate':
+        return { id: staged.of.id, status: 'duplicate' };
       case 'write':
         return await store.addItem(staged.item);
       case 'encode':

@@ -1,13 +1,13 @@
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { FeatureCache } from '../../models/space/index.ts';
 import { identityKey } from '../../models/types.ts';
-import type { CollectionStore } from '../store/index.ts';
+import type { Caption, CollectionStore } from '../store/index.ts';
 import { encodeBatch } from './encode.ts';
 import { FileStatCache, type FileStatEntry } from './file-stats.ts';
 import { scanInputs } from './scan.ts';
-import { stageFile, type Staged, type StageContext } from './stage.ts';
+import { addCaptions, stageFile, type Staged, type StageContext } from './stage.ts';
 import { Tally } from './tally.ts';
-import type { Candidate, IndexEncoders, IndexFailure, IndexJobOptions, IndexSummary } from './types.ts';
+import type { Candidate, IndexDuplicate, IndexEncoders, IndexFailure, IndexJobOptions, IndexProgress, IndexSummary } from './types.ts';
 
 const DEFAULT_BATCH = 32;
 /**
@@ -60,11 +60,25 @@ export async function runIndexJob(store: CollectionStore, encoders: IndexEncoder
     if (options.featureCacheDir && image.kind === 'dense') {
       imageFeatures = await FeatureCache.open(options.featureCacheDir, identityKey(image.identity), image.dim);
     }
-    const ctx: StageContext = { store, encoders, cache, ...(imageFeatures ? { imageFeatures } : {}) };
-    await processAll(ctx, scan.candidates, { ...options, batchSize }, tally, fail);
+    const ctx: StageContext = { store, encoders, cache, refuseTakenIds: true, ...(imageFeatures ? { imageFeatures } : {}) };
+    // The last batch's report may already say done == total: the final one is not repeated.
+    let lastDone = -1;
+    const onProgress = options.onProgress && ((p: IndexProgress) => {
+      if (p.done === lastDone) return;
+      lastDone = p.done;
+      options.onProgress!(p);
+    });
+    const sink: Sink = {
+      fail,
+      duplicate: (d) => {
+        tally.duplicate(d);
+        options.onDuplicate?.(d);
+      },
+    };
+    await processAll(ctx, scan.candidates, { ...options, batchSize, onProgress }, tally, sink);
     const status = options.signal?.aborted ? 'cancelled' : 'succeeded';
     await store.flush();
-    options.onProgress?.(tally.progress());
+    onProgress?.(tally.progress());
     store.finishJob(jobId, { status, counts: tally.counts() });
     return tally.summary(jobId, status);
   } catch (err) {
@@ -87,7 +101,7 @@ async function processAll(
   candidates: Candidate[],
   options: IndexJobOptions & { batchSize: number },
   tally: Tally,
-  fail: (f: IndexFailure) => void,
+  sink: Sink,
 ): Promise<void> {
   const { store, encoders, cache } = ctx;
   const interval = options.progressIntervalMs ?? 250;
@@ -104,9 +118,9 @@ async function processAll(
     next = more ? stageChunk(from + options.batchSize) : undefined;
     const seen: (FileStatEntry & { externalId: string })[] = [];
     for (const s of await encodeBatch(encoders, staged, ctx.imageFeatures)) {
-      const outcome = await write(store, s, fail);
+      const outcome = await write(ctx, s, sink, options.keepDuplicateCaptions === true);
       if (outcome) {
-        tally.count(outcome);
+        if (outcome !== 'duplicate') tally.count(outcome);
         if (s.kind !== 'failed') seen.push({ ...s.seen, externalId: s.candidate.externalId });
       }
     }
@@ -123,31 +137,72 @@ async function processAll(
   }
 }
 
+/** Where a write's failures and duplicates go (both counted and reported by the job). */
+interface Sink {
+  fail(f: IndexFailure): void;
+  duplicate(d: IndexDuplicate): void;
+}
+
 /** Commits one item; undefined when it failed (and was recorded). */
 async function write(
-  store: CollectionStore,
+  ctx: StageContext,
   s: Staged,
-  fail: (f: IndexFailure) => void,
+  sink: Sink,
+  keepCaptions: boolean,
 ): Promise<'added' | 'updated' | 'unchanged' | 'duplicate' | undefined> {
+  const { store } = ctx;
   switch (s.kind) {
     case 'final':
       return s.outcome;
     case 'failed':
-      fail(s.failure);
+      sink.fail(s.failure);
       return undefined;
+    case 'duplicate':
+      return duplicate(ctx, s.candidate, s.of.id, s.captions, sink, keepCaptions);
     case 'encode':
       throw new RosettaError('INTERNAL', `item ${s.candidate.path} reached the write step without inference`);
     case 'write':
       try {
-        return (await store.addItem(s.item)).status;
+        const result = await store.addItem(s.item);
+        // Another file of this job, with the same bytes, was written first.
+        if (result.status === 'duplicate') return duplicate(ctx, s.candidate, result.id, s.item.captions ?? [], sink, keepCaptions);
+        return result.status;
       } catch (err) {
         // A RosettaError is the store refusing this item (a bad value); anything else is the
         // store failing (disk full, a closed database) and stops the job.
         if (!isRosettaError(err)) throw err;
-        fail({ path: s.candidate.path, code: err.code, message: `${s.candidate.path}: ${err.message}` });
+        sink.fail({ path: s.candidate.path, code: err.code, message: `${s.candidate.path}: ${err.message}` });
         return undefined;
       }
   }
+}
+
+/** Reports a file whose bytes item `holderId` holds, adding its captions to that item if asked. */
+async function duplicate(
+  ctx: StageContext,
+  c: Candidate,
+  holderId: number,
+  captions: readonly Caption[],
+  sink: Sink,
+  keepCaptions: boolean,
+): Promise<'duplicate' | undefined> {
+  let captionsAdded = 0;
+  try {
+    if (keepCaptions && captions.length > 0) captionsAdded = await addCaptions(ctx, holderId, captions, c.origin ?? c.path);
+  } catch (err) {
+    if (!isRosettaError(err)) throw err;
+    sink.fail({ path: c.path, code: err.code, message: `${c.origin ?? c.path}: its captions could not be added to item ${holderId}: ${err.message}` });
+    return undefined;
+  }
+  const holder = ctx.store.getItem(holderId);
+  sink.duplicate({
+    path: c.path,
+    externalId: c.externalId,
+    ...(c.origin ? { origin: c.origin } : {}),
+    of: { id: holder.id, externalId: holder.externalId, path: holder.sourcePath },
+    captionsAdded,
+  });
+  return 'duplicate';
 }
 
 /** `fn` over `items` with at most `limit` in flight, results in input order. */

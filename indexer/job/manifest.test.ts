@@ -29,9 +29,9 @@ describe('reading a JSONL manifest', () => {
     const { candidates, failures } = await readManifest(manifest, join(dir, 'media'));
     expect(failures).toEqual([]);
     expect(candidates).toEqual([
-      { path: join(dir, 'media/a.jpg'), externalId: 'a', declared: 'image', captions: [{ text: 'a red car', source: 'manifest' }], sidecars: [join(dir, 'media/a.jpg.txt'), join(dir, 'media/a.txt')] },
-      { path: join(dir, 'media/b.wav'), externalId: 'b', declared: 'audio', captions: [], sidecars: [join(dir, 'media/b.wav.txt'), join(dir, 'media/b.txt')] },
-      { path: join(dir, 'media/sub/c.jpg'), externalId: 'c', declared: 'image', captions: [], sidecars: [join(dir, 'media/sub/c.jpg.txt'), join(dir, 'media/sub/c.txt')] },
+      { path: join(dir, 'media/a.jpg'), externalId: 'a', origin: `${manifest}:1`, declared: 'image', captions: [{ text: 'a red car', source: 'manifest' }], sidecars: [join(dir, 'media/a.jpg.txt'), join(dir, 'media/a.txt')] },
+      { path: join(dir, 'media/b.wav'), externalId: 'b', origin: `${manifest}:3`, declared: 'audio', captions: [], sidecars: [join(dir, 'media/b.wav.txt'), join(dir, 'media/b.txt')] },
+      { path: join(dir, 'media/sub/c.jpg'), externalId: 'c', origin: `${manifest}:4`, declared: 'image', captions: [], sidecars: [join(dir, 'media/sub/c.jpg.txt'), join(dir, 'media/sub/c.txt')] },
     ]);
   });
 

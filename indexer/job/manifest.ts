@@ -57,6 +57,7 @@ export async function readManifest(file: string, root: string): Promise<{ candid
         path: target,
         externalId: entry.id,
         declared: entry.modality,
+        origin: where,
         captions: caption ? [{ text: caption, source: 'manifest' }] : [],
         sidecars: sidecarPaths(target),
       });
@@ -101,7 +102,7 @@ async function insideRoot(target: string, root: string, realRoot: string, where:
   } catch (err) {
     const failure = asFailure(err, target);
     if (!failure) throw err;
-    return failure;
+    return { ...failure, message: `${where}: ${failure.message}` };
   }
   return isWithin(realRoot, real) ? true : outside(`${target} (a link to ${real})`);
 }

@@ -1,4 +1,4 @@
-import type { IndexFailure, IndexProgress, IndexSummary } from './types.ts';
+import type { IndexDuplicate, IndexFailure, IndexProgress, IndexSummary } from './types.ts';
 
 /**
  * One line of a terminal progress bar (no newline; the caller rewrites it with \r).
@@ -36,8 +36,21 @@ export function progressEvent(p: IndexProgress): string {
   return JSON.stringify({ event: 'progress', done: p.done, total: p.total, rate: p.rate, eta_s: p.etaSeconds });
 }
 
+/**
+ * `jobId`, as in the summary; `job` is the same number, kept for scripts written before.
+ *
+ * @example startEvent({ jobId: 3, total: 40 }) // '{"event":"start","jobId":3,"job":3,"total":40}'
+ */
 export function startEvent(info: { jobId: number; total: number }): string {
-  return JSON.stringify({ event: 'start', job: info.jobId, total: info.total });
+  return JSON.stringify({ event: 'start', jobId: info.jobId, job: info.jobId, total: info.total });
+}
+
+/**
+ * @example
+ * duplicateEvent(d) // '{"event":"duplicate","path":"/lib/dog.jpg","externalId":"my-dog","of":{"id":4,"externalId":"1F415",...},"captionsAdded":1}'
+ */
+export function duplicateEvent(d: IndexDuplicate): string {
+  return JSON.stringify({ event: 'duplicate', ...d });
 }
 
 export function errorEvent(f: IndexFailure): string {
@@ -54,7 +67,8 @@ export function summaryEvent(s: IndexSummary): string {
  * @example
  * summaryText(summary)
  * // 'indexed 1180 (1180 new, 0 updated), unchanged 0, duplicates 12, failed 8 of 1200 files in 31.5 s (job 3)
- * //  CORRUPT_MEDIA  8  e.g. /photos/x.jpg: Image "/photos/x.jpg" could not be decoded: ...'
+ * //  CORRUPT_MEDIA  8  e.g. /photos/x.jpg: Image "/photos/x.jpg" could not be decoded: ...
+ * //  my-dog: same file as 1F415 (stored once; its caption added to 1F415)'
  */
 export function summaryText(s: IndexSummary): string {
   const head =
@@ -66,5 +80,11 @@ export function summaryText(s: IndexSummary): string {
     `  ${code.padEnd(width)}  ${g.count}`,
     ...g.examples.map((e) => `  ${''.padEnd(width)}    ${e.message}`),
   ]);
-  return [head, ...lines].join('\n');
+  const listed = (s.duplicatesOf ?? []).map(
+    (d) =>
+      `  ${d.externalId}: same file as ${d.of.externalId} (stored once${d.captionsAdded > 0 ? `; ${d.captionsAdded === 1 ? 'its caption' : `${d.captionsAdded} captions`} added to ${d.of.externalId}` : ''})`,
+  );
+  const unlisted = s.duplicates - listed.length;
+  if (listed.length > 0 && unlisted > 0) listed.push(`  ... and ${unlisted} more duplicates (--json lists each)`);
+  return [head, ...lines, ...listed].join('\n');
 }

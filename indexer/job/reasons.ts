@@ -11,6 +11,7 @@ export const jobReasons = {
   NOT_A_FILE: 'the path is not a regular file (a FIFO, socket or device)',
   SYMLINK_LOOP: 'a symbolic link points back at itself or at a directory above it',
   OUTSIDE_ROOT: 'a manifest path leads outside the manifest root',
+  ID_TAKEN: 'the collection already has an item with this id from another file with other content',
 } as const;
 
 export type JobReason = keyof typeof jobReasons;

@@ -122,10 +122,11 @@ class Collector {
       this.byId.set(c.externalId, c);
       this.candidates.push(c);
     } else if (seen.path !== c.path) {
+      const where = (x: Candidate) => (x.origin ? `${x.path} (${x.origin})` : x.path);
       this.failures.push({
         path: c.path,
         code: 'INVALID_ARGUMENT',
-        message: `${c.path} has the id "${c.externalId}", which this job already gave to ${seen.path}; skipped`,
+        message: `${c.origin ? `${c.origin}: ` : ''}${c.path} has the id "${c.externalId}", which this job already gave to ${where(seen)}; skipped`,
       });
     }
   }

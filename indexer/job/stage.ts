@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { identityKey } from '../../models/types.ts';
 import type { Caption, CollectionStore, ItemModality, ItemRecord, NewItem, StoredFeature } from '../store/index.ts';
 import { sameStat, type FileStatCache, type FileStatEntry } from './file-stats.ts';
 import { loadFile, mediaType, statMedia, type LoadedFile, type MediaType } from './media.ts';
-import { itemFailure } from './reasons.ts';
+import { FileFailure, itemFailure } from './reasons.ts';
 import { readSidecar } from './sidecar.ts';
 import { imageExtras } from './thumbnail.ts';
 import type { FeatureCache } from '../../models/space/index.ts';
@@ -16,17 +17,25 @@ export interface StageContext {
   cache: FileStatCache;
   /** Image features already computed for this content by the same encoder (e.g. while training a space). */
   imageFeatures?: FeatureCache;
+  /**
+   * Refuse (ID_TAKEN) a file whose id an item from another path with other content holds: the
+   * bulk job's ids come from relative paths, and two folders can share one. An API upload under
+   * an id it names replaces that item on purpose, so ingestFile leaves this off.
+   */
+  refuseTakenIds?: boolean;
 }
 
 /**
  * A file after its per-file work, before batched inference:
- * - `final`: nothing to write (unchanged, or another item holds this content);
+ * - `final`: nothing to write (unchanged);
+ * - `duplicate`: another item holds this content; `captions` are the file's own, to report or add to it;
  * - `failed`: recorded and skipped;
  * - `write`: the item is complete without inference (only its path or captions changed);
  * - `encode`: `prepared` still has to go through the encoder's `run`, whose row joins `item.features`.
  */
 export type Staged =
-  | { kind: 'final'; candidate: Candidate; outcome: 'unchanged' | 'duplicate'; seen: FileStatEntry }
+  | { kind: 'final'; candidate: Candidate; outcome: 'unchanged'; seen: FileStatEntry }
+  | { kind: 'duplicate'; candidate: Candidate; of: ItemRecord; captions: Caption[]; seen: FileStatEntry }
   | { kind: 'failed'; candidate: Candidate; failure: IndexFailure }
   | { kind: 'write'; candidate: Candidate; item: NewItem; seen: FileStatEntry }
   | { kind: 'encode'; candidate: Candidate; item: NewItem; prepared: unknown; seen: FileStatEntry };
@@ -45,7 +54,10 @@ export async function stageFile(ctx: StageContext, candidate: Candidate): Promis
   try {
     return await stage(ctx, candidate);
   } catch (err) {
-    return { kind: 'failed', candidate, failure: itemFailure(err, candidate.path) };
+    const failure = itemFailure(err, candidate.path);
+    // A manifest line's problem names its line, as a syntax error there does.
+    if (candidate.origin && !failure.message.startsWith(candidate.origin)) failure.message = `${candidate.origin}: ${failure.message}`;
+    return { kind: 'failed', candidate, failure };
   }
 }
 
@@ -64,6 +76,8 @@ async function stage(ctx: StageContext, c: Candidate): Promise<Staged> {
   for (;;) {
     const seen: FileStatEntry = { path: c.path, size: file?.size ?? stat.size, mtimeMs: file?.mtimeMs ?? stat.mtimeMs, hash };
     const existing = findItem(ctx.store, c.externalId);
+    // The other file gone (a folder moved, and a file in it edited): re-pointing loses nothing.
+    if (ctx.refuseTakenIds && existing && existing.sourcePath !== c.path && existing.contentHash !== hash && existsSync(existing.sourcePath)) throw idTaken(c, existing);
     if (existing?.contentHash === hash) {
       checkDeclared(c, existing.modality);
       const reused = await reuse(ctx, c, existing, captions, seen);
@@ -72,7 +86,7 @@ async function stage(ctx: StageContext, c: Candidate): Promise<Staged> {
       const holder = ctx.store.findByHash(hash);
       if (holder && holder.externalId !== c.externalId) {
         checkDeclared(c, holder.modality);
-        return { kind: 'final', candidate: c, outcome: 'duplicate', seen };
+        return { kind: 'duplicate', candidate: c, of: holder, captions, seen };
       }
     }
     if (!file) {
@@ -85,6 +99,39 @@ async function stage(ctx: StageContext, c: Candidate): Promise<Staged> {
     }
     return prepare(ctx, c, file, captions, { ...seen, size: file.size, mtimeMs: file.mtimeMs });
   }
+}
+
+/**
+ * Two files, one id: `rosetta index A` then `rosetta index B`, each with its own scene.jpg.
+ * Re-pointing the item would silently drop A's file and captions; a moved folder (same bytes,
+ * new path) and an edited file (same path, new bytes) are still updates.
+ */
+function idTaken(c: Candidate, existing: ItemRecord): FileFailure {
+  return new FileFailure(
+    'ID_TAKEN',
+    `${c.path} has the id "${c.externalId}", which the collection already gives to ${existing.sourcePath} (other content); ` +
+      'skipped, so neither replaces the other. To index both, index their common parent folder (their ids then ' +
+      'differ by folder), or list them in a manifest (--manifest) with ids of your own',
+  );
+}
+
+/**
+ * Adds a duplicate file's captions to the item that holds its content, as 'user' captions: an
+ * indexing run replaces an item's 'manifest' and 'sidecar' captions with its own file's, and
+ * would drop these again. The text feature is made from all of them. Returns how many were new.
+ *
+ * @example
+ * await addCaptions(ctx, 12, [{ text: 'my dog', source: 'manifest' }], 'items.jsonl:3') // 1
+ */
+export async function addCaptions(ctx: StageContext, holderId: number, captions: readonly Caption[], where: string): Promise<number> {
+  const holder = ctx.store.getItem(holderId);
+  const have = new Set(holder.captions.map((x) => x.text));
+  const extra = captions.filter((x) => !have.has(x.text)).map((x) => ({ text: x.text, source: 'user' as const }));
+  if (extra.length === 0) return 0;
+  const all = [...holder.captions, ...extra];
+  const text = await textFeature(ctx, where, all);
+  await ctx.store.updateItem(holder.id, { captions: all, ...(text ? { features: [text] } : {}) });
+  return extra.length;
 }
 
 /** Reads the file and refuses what is not media, or not what its manifest line says, at once. */
@@ -116,7 +163,7 @@ async function reuse(
   const sameText = sameCaptions(fileCaptions, captions);
   const textKey = identityKey(ctx.encoders.text.identity);
   const storedText = stored.find((f) => f.modality === 'text' && f.encoder === textKey);
-  const text = sameText && storedText ? storedText : await textFeature(ctx, c, captions);
+  const text = sameText && storedText ? storedText : await textFeature(ctx, c.path, captions);
   if (existing.sourcePath === c.path && sameText && (storedText !== undefined) === (text !== undefined)) {
     return { kind: 'final', candidate: c, outcome: 'unchanged', seen };
   }
@@ -161,7 +208,7 @@ async function prepare(
       Object.assign(item, await imageExtras(input));
       const encoder = ctx.encoders.image;
       item.features.push({ kind: 'dense', modality: 'image', encoder: identityKey(encoder.identity), dim: encoder.dim, vector: known });
-      const text = await textFeature(ctx, c, captions);
+      const text = await textFeature(ctx, c.path, captions);
       if (text) item.features.push(text);
       return { kind: 'write', candidate: c, item, seen };
     }
@@ -174,7 +221,7 @@ async function prepare(
     // The built-in decoder reports the duration; an external encoder's prepared form may not.
     if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) item.duration = duration;
   }
-  const text = await textFeature(ctx, c, captions);
+  const text = await textFeature(ctx, c.path, captions);
   if (text) item.features.push(text);
   return { kind: 'encode', candidate: c, item, prepared, seen };
 }
@@ -183,7 +230,7 @@ async function prepare(
  * The text encoder's feature of the item's captions, joined; undefined without captions or
  * when they hold no words (a caption of only punctuation is kept, but adds no feature).
  */
-async function textFeature(ctx: StageContext, c: Candidate, captions: Caption[]): Promise<StoredFeature | undefined> {
+async function textFeature(ctx: StageContext, where: string, captions: readonly Caption[]): Promise<StoredFeature | undefined> {
   if (captions.length === 0) return undefined;
   const encoder = ctx.encoders.text;
   let row;
@@ -191,7 +238,7 @@ async function textFeature(ctx: StageContext, c: Candidate, captions: Caption[])
     [row] = await encoder.encode([captions.map((x) => x.text).join('\n')]);
   } catch (err) {
     if (isRosettaError(err, 'EMPTY_INPUT')) return undefined;
-    if (isRosettaError(err)) throw new RosettaError(err.code, `caption of ${c.path}: ${err.message}`, { cause: err });
+    if (isRosettaError(err)) throw new RosettaError(err.code, `caption of ${where}: ${err.message}`, { cause: err });
     throw err;
   }
   const base = { modality: 'text' as const, encoder: identityKey(encoder.identity), dim: encoder.dim };

@@ -1,6 +1,7 @@
-import type { IndexFailure, IndexProgress, IndexSummary, ItemOutcome } from './types.ts';
+import type { IndexDuplicate, IndexFailure, IndexProgress, IndexSummary, ItemOutcome } from './types.ts';
 
 const EXAMPLES_PER_CODE = 3;
+const DUPLICATES_LISTED = 20;
 
 /** Counts outcomes as they come and turns them into progress and the summary. */
 export class Tally {
@@ -10,6 +11,7 @@ export class Tally {
   duplicates = 0;
   failed = 0;
   readonly errors: IndexSummary['errors'] = {};
+  readonly duplicatesOf: IndexDuplicate[] = [];
   total = 0;
   private readonly started = performance.now();
 
@@ -20,6 +22,12 @@ export class Tally {
   count(outcome: Exclude<ItemOutcome, 'failed'>): void {
     if (outcome === 'duplicate') this.duplicates++;
     else this[outcome]++;
+  }
+
+  /** Counts a duplicate and keeps the first few with the item they matched. */
+  duplicate(d: IndexDuplicate): void {
+    this.duplicates++;
+    if (this.duplicatesOf.length < DUPLICATES_LISTED) this.duplicatesOf.push(d);
   }
 
   fail(failure: IndexFailure): void {
@@ -64,6 +72,7 @@ export class Tally {
       duplicates: this.duplicates,
       failed: this.failed,
       errors: this.errors,
+      duplicatesOf: this.duplicatesOf,
       seconds: round(this.seconds(), 2),
     };
   }

@@ -41,6 +41,27 @@ export interface IndexJobOptions {
   featureCacheDir?: string;
   /** Called once the inputs are scanned, before any file is read. */
   onStart?: (info: { jobId: number; total: number }) => void;
+  /** Called for each file whose content another item already holds (it is not stored again). */
+  onDuplicate?: (duplicate: IndexDuplicate) => void;
+  /**
+   * Add a duplicate's captions (manifest line, sidecar) to the item that holds its content, as
+   * 'user' captions so that a re-index of that item's own file keeps them. Default false: the
+   * duplicate is only reported.
+   */
+  keepDuplicateCaptions?: boolean;
+}
+
+/** A file not stored because an item already holds the same bytes. */
+export interface IndexDuplicate {
+  /** The file, and the id it would have had. */
+  path: string;
+  externalId: string;
+  /** Where it came from when that was a manifest line (`items.jsonl:3`). */
+  origin?: string;
+  /** The item that holds this content. */
+  of: { id: number; externalId: string; path: string };
+  /** How many of the file's captions were added to that item (keepDuplicateCaptions). */
+  captionsAdded: number;
 }
 
 /** One file the scan found, with everything needed to index it. */
@@ -50,6 +71,8 @@ export interface Candidate {
   externalId: string;
   /** The modality a manifest declared; the content must agree. */
   declared?: ItemModality;
+  /** The manifest line it came from (`/lib/items.jsonl:3`), for messages. */
+  origin?: string;
   /** Captions from a manifest line. */
   captions: Caption[];
   /** Sidecar caption files to read, in order of preference; the first that exists is used. */
@@ -87,5 +110,7 @@ export interface IndexSummary {
   failed: number;
   /** Failures by reason code, with the first few of each. */
   errors: Record<string, { count: number; examples: IndexFailure[] }>;
+  /** The first duplicates (up to 20), each with the item that holds its content. */
+  duplicatesOf: IndexDuplicate[];
   seconds: number;
 }

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { RosettaError } from '../../models/errors.ts';
 
 /**
@@ -18,7 +19,8 @@ export function lockDirectory(path: string): () => void {
       closeSync(fd);
       return () => rmSync(path, { force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw lockError(path, err);
     }
     const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
     // An empty file is a lock being written by another opener right now.
@@ -33,6 +35,28 @@ export function lockDirectory(path: string): () => void {
     rmSync(path, { force: true });
   }
   throw new RosettaError('INVALID_ARGUMENT', `collection lock ${path} could not be taken`);
+}
+
+/** Errors a user can fix (a directory they may not write, a full disk) as RosettaErrors naming the directory. */
+const unwritable: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};
+
+function lockError(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const dir = dirname(path);
+  if (unwritable[code]) {
+    return new RosettaError(
+      'INVALID_ARGUMENT',
+      `collection directory ${dir} is not writable (${unwritable[code]}: cannot create its lock file ${path}); ` +
+        'give a directory you can write with --db, or fix its permissions',
+      { cause: err },
+    );
+  }
+  if (code === 'ENOSPC') return new RosettaError('INTERNAL', `no space left on the device of ${dir}: cannot create the lock file ${path}`, { cause: err });
+  return err;
 }
 
 function isAlive(pid: number): boolean {

@@ -57,7 +57,7 @@ export interface KeywordOptions extends SearchOptions {
  */
 export async function openStore(dir: string, options: StoreOptions): Promise<CollectionStore> {
   checkProjector(options.projector);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const release = lockDirectory(join(dir, LOCK_FILE));
   let db: Database | undefined;
   let store: CollectionStore | undefined;
@@ -70,6 +70,22 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Col
     await store?.closeThreads();
     db?.close();
     release();
+    throw err;
+  }
+}
+
+/** Creates the collection directory; a path that is a file, or a parent it may not write, is the caller's error. */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new RosettaError('INVALID_ARGUMENT', `collection directory ${dir} is not a directory (it, or a folder above it, is a file)`, { cause: err });
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new RosettaError('INVALID_ARGUMENT', `collection directory ${dir} cannot be created: its parent is not writable (${code})`, { cause: err });
+    }
     throw err;
   }
 }
