@@ -2,12 +2,13 @@
  * `rosetta search` on a built collection, as a user runs it: the query engine from the command
  * line, JSON lines with --json, and its refusals with exit code 2.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRosetta, runWithStdoutClosedEarly, rosettaBin } from './helpers/cli.ts';
 import { buildSmallDemo, demoComposed, demoItems, removeTemp, root, serve, type DemoItem } from './api/helpers.ts';
 
 const run = promisify(execFile);
@@ -24,17 +25,6 @@ afterAll(() => removeTemp(dataDir));
 async function rosetta(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/rosetta.js'), 'search', '--db', dataDir, ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** `rosetta ...args` with any command. */
-async function rosettaAny(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/rosetta.js'), ...args], { cwd: root });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -108,11 +98,7 @@ describe('rosetta search --json', () => {
 
 describe('rosetta search with stdout closed early (| head -1)', () => {
   it('stops writing quietly and exits 0', async () => {
-    const proc = spawn(process.execPath, [path.join(root, 'bin/rosetta.js'), 'search', '--db', dataDir, '--text', 'face', '--k', '50', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-    proc.stdout.once('data', () => proc.stdout.destroy());
-    const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+    const { code, stderr } = await runWithStdoutClosedEarly([rosettaBin, 'search', '--db', dataDir, '--text', 'face', '--k', '50', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });
@@ -131,7 +117,7 @@ describe('rosetta eval checks its inputs', () => {
     const known = items.find((i) => i.id === 'om-1F600')!;
     const file = write(dir, [{ qid: 'q1', text: known.caption ?? 'face', relevant: [known.id] }, { qid: 'q2', text: 'car', relevant: ['no-such-id'] }]);
     const out = path.join(dir, 'report.json');
-    const r = await rosettaAny('eval', '--db', dataDir, '--queries', file, '--json', out);
+    const r = await runRosetta('eval', '--db', dataDir, '--queries', file, '--json', out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`rosetta: warning: ${file}:2 (qid q2): relevant id "no-such-id" is not in the collection`);
     expect(r.stdout).toMatch(/^1 relevant ids are not in the collection/m);
@@ -143,7 +129,7 @@ describe('rosetta eval checks its inputs', () => {
 
   it('fails when no relevant id of any query is in the collection (the wrong collection)', async () => {
     const file = write(scratch(), [{ qid: 'q1', text: 'car', relevant: ['x1'] }, { qid: 'q2', text: 'dog', relevant: ['x2'] }]);
-    const r = await rosettaAny('eval', '--db', dataDir, '--queries', file);
+    const r = await runRosetta('eval', '--db', dataDir, '--queries', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/INVALID_ARGUMENT: none of the 2 relevant ids in .* is in the collection/);
   });
@@ -151,7 +137,7 @@ describe('rosetta eval checks its inputs', () => {
   it('reports every missing media file (qid, line, path) and an unwritable --json before running any query', async () => {
     const dir = scratch();
     const file = write(dir, [{ qid: 'ok', text: 'face', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }, { qid: 'i1', image: 'gone.png', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }, { qid: 'a1', audio: 'gone.wav', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }]);
-    const r = await rosettaAny('eval', '--db', dataDir, '--queries', file);
+    const r = await runRosetta('eval', '--db', dataDir, '--queries', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:2 (qid i1): image ${path.join(dir, 'gone.png')} does not exist`);
     expect(r.stderr).toContain(`${file}:3 (qid a1): audio ${path.join(dir, 'gone.wav')} does not exist`);
@@ -159,7 +145,7 @@ describe('rosetta eval checks its inputs', () => {
     const blocker = path.join(dir, 'afile');
     writeFileSync(blocker, 'x');
     const good = write(scratch(), [{ qid: 'ok', text: 'face', relevant: [items.find((i) => i.id === 'om-1F600')!.id] }]);
-    const j = await rosettaAny('eval', '--db', dataDir, '--queries', good, '--json', path.join(blocker, 'r.json'));
+    const j = await runRosetta('eval', '--db', dataDir, '--queries', good, '--json', path.join(blocker, 'r.json'));
     expect(j.code).toBe(2);
     expect(j.stderr).toContain(`INVALID_ARGUMENT: --json ${path.join(blocker, 'r.json')} cannot be written`);
     expect(j.stdout).toBe('');

@@ -4,21 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runRosetta } from './helpers/cli.ts';
 import { tinyClipVisual } from './helpers/tiny-onnx.ts';
 
-const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
 const fixture = (p: string) => path.join(root, 'test/fixtures', p);
 
-async function rosetta(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/rosetta.js'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const run = promisify(execFile);
+const rosetta = runRosetta;
 
 describe('rosetta embed', () => {
   it.each([

@@ -1,6 +1,6 @@
 // The bulk indexing job end to end: real files in temp directories, the built-in encoders
 // (ONNX CNN, audio descriptor, lexical text), a real store with a random linear projector.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { FILE_STATS_FILE, runIndexJob, type IndexEncoders, type IndexJobOptions,
 import { dumpCollection, makeImage, makeWav } from '../indexer/job/testing.ts';
 import type { CollectionStore } from '../indexer/store/index.ts';
 import { identityKey } from '../models/types.ts';
+import { runWithStdoutClosedEarly } from './helpers/cli.ts';
 import { loadTestEncoders, openTestStore } from './helpers/index-child.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -572,12 +573,8 @@ describe('the rosetta index command', () => {
     const dir = library(files);
     const db = fresh('db');
     const child = fileURLToPath(new URL('./helpers/index-child.ts', import.meta.url));
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, 'index', dir, '--db', db, '--json', '--batch', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += String(d)));
     // Like `head -1`: read the first line, then close the pipe.
-    proc.stdout.once('data', () => proc.stdout.destroy());
-    const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+    const { code, stderr } = await runWithStdoutClosedEarly(['--import', 'tsx', child, 'index', dir, '--db', db, '--json', '--batch', '1']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     await withStore(db, (store) => {
