@@ -45,9 +45,10 @@ export function registerEvalCommand(program: Command, context: CliContext): Comm
     .option('--no-hybrid', 'vector ranking only for text queries, without keyword matches on captions')
     .action(async (flags: EvalFlags) => {
       const config = context.config();
-      const dataDir = collectionDir(flags.db, config, 'existing');
+      // The query file first: what the user wrote is the likelier mistake, and its check is cheap.
       const queryFile = path.resolve(flags.queries);
       const queries = await readQueries(queryFile);
+      const dataDir = collectionDir(flags.db, config, 'existing');
       const lines = queryLines(queryFile);
       const where = (q: EvalQuery) => `${queryFile}:${lines.get(q.qid) ?? '?'} (qid ${q.qid})`;
       const root = path.resolve(flags.root ?? path.dirname(queryFile));

@@ -44,7 +44,8 @@ const unwritable: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
-function lockError(path: string, err: unknown): unknown {
+/** The error for a lock file that could not be created: a RosettaError when the user can fix it. */
+export function lockError(path: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const dir = dirname(path);
   if (unwritable[code]) {
