@@ -3,13 +3,14 @@
  * line, JSON lines with --json, and its refusals with exit code 2.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRosetta, runWithStdoutClosedEarly, rosettaBin } from './helpers/cli.ts';
-import { buildSmallDemo, demoComposed, demoItems, removeTemp, root, serve, type DemoItem } from './api/helpers.ts';
+import { tinyClipVisual } from './helpers/tiny-onnx.ts';
+import { buildSmallDemo, demoComposed, demoItems, removeTemp, root, serve, tempDir, type DemoItem } from './api/helpers.ts';
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -181,6 +182,31 @@ describe('rosetta search refuses', () => {
     const audio = await rosetta('--audio', zero);
     expect(audio.code).toBe(2);
     expect(audio.stderr).toContain(`EMPTY_INPUT: --audio ${zero}: `);
+  });
+
+  it('an image query when another image encoder than the space\'s is picked, even of the same width', async () => {
+    // The space in service, and a random encoder as wide as the built-in one (384) picked for images.
+    const models = path.join(tempDir('cli-models'), 'models');
+    mkdirSync(models);
+    symlinkSync(path.join(root, 'models/spaces'), path.join(models, 'spaces'));
+    writeFileSync(path.join(models, 'visual.onnx'), tinyClipVisual({ dim: 384 }).bytes);
+    writeFileSync(
+      path.join(models, 'wide.encoder.json'),
+      JSON.stringify({
+        name: 'wide', version: '1', modality: 'image', onnx: 'visual.onnx', inputs: { pixel_values: 'image' }, output: 'image_embeds', dim: 384, normalize: true,
+        preprocess: { kind: 'image', size: 224, resize: 'shortest-side-crop', kernel: 'cubic', layout: 'NCHW', scale: 1, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+      }),
+    );
+    try {
+      const picked = ['--models-dir', models, '--cache-dir', path.join(root, 'models/cache'), '--encoders', 'image=wide', 'search', '--db', dataDir];
+      const image = await runRosetta(...picked, '--image', demoPath(items.find((i) => i.modality === 'image')!.path));
+      expect(image.code, image.stderr).toBe(2);
+      expect(image.stderr).toMatch(/DIMENSION_MISMATCH: space \S+ was trained on image encoder \S+, but this collection is set to encode image with wide@1\+/);
+      // The other modalities still search.
+      expect((await runRosetta(...picked, '--text', 'face', '--k', '3')).code).toBe(0);
+    } finally {
+      removeTemp(models);
+    }
   });
 
   it('an unknown item, and a k out of range', async () => {

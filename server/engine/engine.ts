@@ -243,6 +243,7 @@ export class QueryEngine {
   }
 
   private async embedText(field: 'text' | 'negativeText', text: string, projector: QueryProjector): Promise<Float32Array> {
+    this.checkQueryEncoder('text', projector);
     try {
       if (this.textThread && projector instanceof SpaceProjector) return await this.textThread.embed(text, projector.textHead);
       const [row] = await this.encoders.text.encode([text]);
@@ -255,9 +256,20 @@ export class QueryEngine {
   }
 
   private async embedMedia(modality: 'image' | 'sketch' | 'audio', input: MediaInput, projector: QueryProjector): Promise<Float32Array> {
+    this.checkQueryEncoder(modality, projector);
     const encoder = this.encoders[modality] as Encoder;
     const [row] = await encoder.encode([input as never]);
     return projector.embedQuery(modality, row as Float32Array);
+  }
+
+  /**
+   * Refuses a query the space cannot read: features from another encoder than the one the space
+   * was trained on (an external encoder picked since) would go through a head fitted to other
+   * features and rank at random, even when the widths agree.
+   */
+  private checkQueryEncoder(modality: Modality, projector: QueryProjector): void {
+    const mismatch = encoderMismatch(modality, identityKey(this.encoders[modality].identity), projector);
+    if (mismatch) throw mismatch;
   }
 
   private async keywordHits(text: string, limit: number, options: Parameters<CollectionStore['keywordIds']>[2]): Promise<{ id: number; score: number }[]> {
@@ -382,11 +394,8 @@ export class QueryEngine {
   /** useSpace for any projector: another stage of a space, or a baseline (evaluation). */
   async useProjector(next: QueryProjector): Promise<{ vectors: number; skipped: number }> {
     for (const m of ['image', 'sketch', 'audio', 'text'] as const) {
-      const e = this.encoders[m];
-      const want = next.encoders[m]?.key;
-      if (want !== undefined && want !== identityKey(e.identity)) {
-        throw new RosettaError('DIMENSION_MISMATCH', `space ${next.version} was trained on ${m} encoder ${want}, but this server runs ${identityKey(e.identity)}`);
-      }
+      const mismatch = encoderMismatch(m, identityKey(this.encoders[m].identity), next);
+      if (mismatch) throw mismatch;
     }
     this.projectors.set(next.version, next);
     const result = await this.store.reproject(next);
@@ -424,4 +433,15 @@ function withEmojiSpelledOut(query: EngineQuery): EngineQuery {
 /** A text's words as the caption index compares them: case and diacritics aside (unicode61). */
 function captionWords(text: string): string[] {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/** DIMENSION_MISMATCH when `projector`'s space was trained on another `modality` encoder than `running`. */
+function encoderMismatch(modality: Modality, running: string, projector: Pick<QueryProjector, 'encoders' | 'version'>): RosettaError | undefined {
+  const trained = projector.encoders[modality]?.key;
+  if (trained === undefined || trained === running) return undefined;
+  return new RosettaError(
+    'DIMENSION_MISMATCH',
+    `space ${projector.version} was trained on ${modality} encoder ${trained}, but this collection is set to encode ${modality} with ${running}; ` +
+      `train a space with it (rosetta train) or pick the encoder the space was trained on`,
+  );
 }

@@ -58,8 +58,17 @@ export async function serve(dataDir: string, options: Partial<ServerOptions> = {
   return server;
 }
 
+/**
+ * Removes the temp directory that tempDir() made around `dataDir` (its parent). Anything else is
+ * refused: given a directory straight in the system temp folder, the parent is that folder.
+ */
 export function removeTemp(dataDir: string | undefined): void {
-  if (dataDir) rmSync(path.dirname(dataDir), { recursive: true, force: true });
+  if (!dataDir) return;
+  const made = path.dirname(path.resolve(dataDir));
+  if (path.dirname(made) !== path.resolve(os.tmpdir()) || !path.basename(made).startsWith('rosetta-')) {
+    throw new Error(`removeTemp: ${dataDir} is not inside a directory made by tempDir(); not removing ${made}`);
+  }
+  rmSync(made, { recursive: true, force: true });
 }
 
 function jsonl<T>(file: string): T[] {
