@@ -24,7 +24,7 @@ const program = new Command('rosetta')
   .option('--models-dir <dir>', 'external encoders and trained spaces (ROSETTA_MODELS_DIR)')
   .option('--cache-dir <dir>', 'converted model files (ROSETTA_CACHE_DIR)')
   .addOption(new Option('--device <device>', 'ONNX Runtime execution provider (ROSETTA_DEVICE)').choices(['cpu', 'webgpu', 'cuda', 'auto']))
-  .option('--encoders <picks>', 'external encoders to use, e.g. image=clip,text=clip-text (ROSETTA_ENCODERS)')
+  .option('--encoders <picks>', 'external encoders to use, e.g. image=clip-vit-b32-visual,text=clip-vit-b32-text (ROSETTA_ENCODERS)')
   .showHelpAfterError();
 
 function config(): Config {
@@ -120,6 +120,8 @@ program
 /**
  * Every encoder, with each pick of ROSETTA_ENCODERS / --encoders that names no encoder listed
  * as not ready (with the reason) rather than failing the listing that would show the choices.
+ * A pick that names a manifest which is broken or of another modality is shown on that
+ * manifest's own row, with the reason, not as a second "no encoder named" row.
  */
 async function describeAll(c: Config): Promise<Awaited<ReturnType<typeof describeEncoders>>> {
   const rows = await describeEncoders({ ...c, encoders: {} });
@@ -127,15 +129,30 @@ async function describeAll(c: Config): Promise<Awaited<ReturnType<typeof describ
     const picked = r.modality ? c.encoders[r.modality] : undefined;
     r.selected = r.source === 'built-in' ? picked === undefined : picked === r.name;
   }
+  const via = '--encoders / ROSETTA_ENCODERS';
   for (const [modality, name] of Object.entries(c.encoders)) {
-    if (rows.some((r) => r.source === 'external' && r.modality === modality && r.name === name)) continue;
+    const named = rows.filter((r) => r.source === 'external' && r.name === name);
+    if (named.some((r) => r.modality === modality)) continue;
+    if (named.length > 0) {
+      for (const r of named) {
+        if (r.modality === null) {
+          // Too broken to say its modality: its own reason is why the pick fails.
+          r.selected = true;
+        } else {
+          const own = r.ready ? [] : [r.reason];
+          r.ready = false;
+          r.reason = [`picked for ${modality} by ${via}, but it is a ${r.modality} encoder`, ...own].join('; ');
+        }
+      }
+      continue;
+    }
     rows.push({
       modality: modality as Modality,
       name,
       source: 'external',
       files: [],
       ready: false,
-      reason: `no external ${modality} encoder named '${name}' in ${c.modelsDir} (picked by --encoders / ROSETTA_ENCODERS)`,
+      reason: `no external ${modality} encoder named '${name}' in ${c.modelsDir} (picked by ${via})`,
       selected: true,
     });
   }

@@ -17,7 +17,7 @@ const schema = z.object({
   /** ROSETTA_DEVICE: ONNX Runtime execution provider: cpu, webgpu, cuda, or auto (best available). */
   device: z.enum(devices as [string, ...string[]]).default('cpu'),
   /**
-   * ROSETTA_ENCODERS: which encoder serves each modality, e.g. "image=clip-vit-b32,text=clip-text";
+   * ROSETTA_ENCODERS: which encoder serves each modality, e.g. "image=clip-vit-b32-visual,text=clip-vit-b32-text";
    * a modality not named uses the built-in encoder.
    */
   encoders: z
@@ -28,7 +28,9 @@ const schema = z.object({
       for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
         const m = /^(image|sketch|audio|text)=(.+)$/.exec(part);
         if (!m) ctx.addIssue({ code: 'custom', message: `'${part}' is not modality=name` });
-        else picks[m[1]] = m[2];
+        else if (Object.hasOwn(picks, m[1])) {
+          ctx.addIssue({ code: 'custom', message: `${m[1]} is picked twice ('${m[1]}=${picks[m[1]]}' and '${part}'); pick one` });
+        } else picks[m[1]] = m[2];
       }
       return picks;
     }),

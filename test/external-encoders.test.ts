@@ -17,8 +17,18 @@ import {
   type ExternalEncoder,
   type ExternalMediaEncoder,
 } from '../models/external/index.ts';
+import { RosettaError } from '../models/errors.ts';
 import type { MediaInput } from '../models/types.ts';
-import { tinyClapMel, tinyClipText, tinyClipVisual, tinyWaveformModel } from './helpers/tiny-onnx.ts';
+import { loadConfig } from '../bin/config.ts';
+import { runRosetta } from './helpers/cli.ts';
+import {
+  tinyBrokenVisual,
+  tinyClapMel,
+  tinyClipText,
+  tinyClipVisual,
+  tinyPositionalText,
+  tinyWaveformModel,
+} from './helpers/tiny-onnx.ts';
 
 const DIM = 8;
 const tokenizerFixture = fileURLToPath(new URL('./fixtures/external/tokenizer.json', import.meta.url));
@@ -430,5 +440,209 @@ describe('refusing bad models and manifests', () => {
     const d = setup({ manifests: { a: manifests.visual, b: manifests.visual }, onnx: { 'clip/visual.onnx': visual.bytes } });
     const err = await rejection(loadExternalEncoders(d));
     expect(err).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/a\.encoder\.json and .*b\.encoder\.json/) });
+  });
+
+  it('lists two manifests with the same name as not ready, both naming the clash, even across modalities', async () => {
+    const d = setup({
+      manifests: { a: manifests.visual, b: { ...manifests.text, name: 'tiny-clip-visual' } },
+      onnx: { 'clip/visual.onnx': visual.bytes, 'clip/text.onnx': text.bytes },
+      tokenizer: true,
+    });
+    const described = await describeExternalEncoders(d);
+    const clash = `two encoder manifests are named 'tiny-clip-visual': ${join(d, 'a.encoder.json')} and ${join(d, 'b.encoder.json')}`;
+    expect(described.map((r) => [r.modality, r.ready, r.reason])).toEqual([
+      ['image', false, clash],
+      ['text', false, clash],
+    ]);
+    const err = await rejection(loadExternalEncoder(d, 'tiny-clip-visual'));
+    expect(err).toMatchObject({ code: 'MODEL_INVALID', message: clash });
+  });
+
+  it('rejects an fMin above fMax with MODEL_INVALID naming the manifest and both keys, also in the listing', async () => {
+    const preprocess = { ...(manifests.clap.preprocess as object), fMin: 6000, fMax: 1000 };
+    const d = setup({ manifests: { m: { ...manifests.clap, preprocess } }, onnx: { 'clap.onnx': mel.bytes } });
+    const message = `${join(d, 'm.encoder.json')}: preprocess.fMin (6000) must be below preprocess.fMax (1000)`;
+    expect(await rejection(loadExternalEncoders(d))).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining(message) });
+    const [described] = await describeExternalEncoders(d);
+    expect(described).toMatchObject({ ready: false, modality: 'audio', reason: expect.stringContaining(message) });
+  });
+
+  it('rejects an fMax above the Nyquist frequency with MODEL_INVALID instead of clamping it', async () => {
+    const preprocess = { ...(manifests.clap.preprocess as object), fMax: 12000 };
+    const d = setup({ manifests: { m: { ...manifests.clap, preprocess } }, onnx: { 'clap.onnx': mel.bytes } });
+    expect(await rejection(loadExternalEncoders(d))).toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringContaining(`${join(d, 'm.encoder.json')}: preprocess.fMax (12000) must be at most half of preprocess.sampleRate (8000)`),
+    });
+  });
+
+  it('rejects a pad token outside the vocabulary with MODEL_INVALID naming the manifest and preprocess.pad', async () => {
+    for (const pad of ['<pad>', 999]) {
+      const preprocess = { ...(manifests.text.preprocess as object), pad };
+      const d = setup({ manifests: { t: { ...manifests.text, preprocess } }, onnx: { 'clip/text.onnx': text.bytes }, tokenizer: true });
+      const err = await rejection(loadExternalEncoders(d));
+      expect(err).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining(`${join(d, 't.encoder.json')}: preprocess.pad: `) });
+      expect(err.message).toContain(typeof pad === 'number' ? `id ${pad}` : `'${pad}'`);
+    }
+  });
+
+  it('rejects a corrupt or foreign tokenizer file with MODEL_INVALID naming the manifest and preprocess.tokenizer', async () => {
+    for (const [content, says] of [['{"version":"1.0","model":', 'not valid JSON'], ['{"hello":1}', 'not a usable']] as const) {
+      const d = setup({ manifests: { t: manifests.text }, onnx: { 'clip/text.onnx': text.bytes } });
+      writeFileSync(join(d, 'clip/tokenizer.json'), content);
+      const err = await rejection(loadExternalEncoders(d));
+      expect(err).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining(`${join(d, 't.encoder.json')}: preprocess.tokenizer: `) });
+      expect(err.message).toContain(says);
+    }
+  });
+
+  it('reports a pick whose manifest is not valid JSON with the JSON error, not "no encoder named"', async () => {
+    const d = setup({ manifests: {} });
+    writeFileSync(join(d, 'a.encoder.json'), JSON.stringify(manifests.visual).slice(0, -20));
+    const err = await rejection(loadExternalEncoder(d, 'tiny-clip-visual', { modality: 'image' }));
+    expect(err).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining(`${join(d, 'a.encoder.json')} is not valid JSON`) });
+    // Any other name: not found, and the unreadable manifest is named with its error.
+    const other = await rejection(loadExternalEncoder(d, 'clip-large'));
+    expect(other).toMatchObject({ code: 'MODEL_NOT_READY', message: expect.stringMatching(/no external encoder named 'clip-large'.*unreadable: .*a\.encoder\.json is not valid JSON/) });
+  });
+});
+
+describe('refusing bad outputs and failing runs', () => {
+  let n = 0;
+  const setup = (files: Parameters<typeof writeModels>[2]) => writeModels(root, `run-case-${++n}`, files);
+  const white = async (): Promise<MediaInput> => ({
+    name: 'white.png',
+    data: await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer(),
+  });
+
+  it('turns a run ONNX Runtime refuses (text past the position table) into MODEL_INVALID naming the manifest, the ONNX file and its error', async () => {
+    const positional = tinyPositionalText({ vocab: 34, dim: DIM, positions: 5 });
+    const preprocess = { ...(manifests.text.preprocess as object), padding: 'longest' };
+    const d = setup({
+      manifests: { t: { ...manifests.text, inputs: { input_ids: 'tokens' }, preprocess } },
+      onnx: { 'clip/text.onnx': positional.bytes },
+      tokenizer: true,
+    });
+    const enc = (await loadExternalEncoder(d, 'tiny-clip-text')) as ExternalEncoder & { encode(t: string[]): Promise<Float32Array[]> };
+    try {
+      expect((await enc.encode(['a cat']))[0]).toHaveLength(DIM); // 4 tokens fit the 5 positions
+      const err = await rejection(enc.encode(['the cat the dog the bird']));
+      expect(err).toBeInstanceOf(RosettaError);
+      expect(err.code).toBe('MODEL_INVALID');
+      for (const part of [join(d, 't.encoder.json'), `failed to run ${join(d, 'clip/text.onnx')} on a batch of 1`, 'Non-zero status code', 'preprocess.maxLength']) {
+        expect(err.message).toContain(part);
+      }
+    } finally {
+      await enc.close();
+    }
+  });
+
+  it('caps maxBatch at 1 for an export whose batch axis is fixed at 1, giving the same vectors', async () => {
+    const d = setup({
+      manifests: { v: { ...manifests.visual, maxBatch: undefined } },
+      onnx: { 'clip/visual.onnx': tinyClipVisual({ dim: DIM, batch: 1 }).bytes },
+    });
+    const enc = (await loadExternalEncoder(d, 'tiny-clip-visual')) as ExternalMediaEncoder;
+    try {
+      const rows = await enc.encode([images.scene, images.quadrants, images.solid]);
+      const expected = await media('tiny-clip-visual').encode([images.scene, images.quadrants, images.solid]);
+      rows.forEach((row, i) => expectClose(row, Array.from(expected[i]), 1e-6));
+    } finally {
+      await enc.close();
+    }
+  });
+
+  it('refuses an export with a fixed batch of 2 at load with MODEL_INVALID naming the input', async () => {
+    const d = setup({ manifests: { v: manifests.visual }, onnx: { 'clip/visual.onnx': tinyClipVisual({ dim: DIM, batch: 2 }).bytes } });
+    const err = await rejection(loadExternalEncoders(d));
+    expect(err).toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringContaining(`${join(d, 'v.encoder.json')}: input 'pixel_values' of ${join(d, 'clip/visual.onnx')} has a fixed batch size of 2`),
+    });
+  });
+
+  it('says to set maxBatch when a batch fails in an export whose shapes do not show its fixed batch', async () => {
+    const d = setup({
+      manifests: { v: { ...manifests.visual, maxBatch: undefined } },
+      onnx: { 'clip/visual.onnx': tinyBrokenVisual({ dim: DIM, kind: 'batch-1-inside' }).bytes },
+    });
+    const enc = (await loadExternalEncoder(d, 'tiny-clip-visual')) as ExternalMediaEncoder;
+    try {
+      expect((await enc.encode([images.scene]))[0]).toHaveLength(DIM);
+      const err = await rejection(enc.encode([images.scene, images.quadrants]));
+      expect(err).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining(join(d, 'v.encoder.json')) });
+      expect(err.message).toContain("on a batch of 2");
+      expect(err.message).toContain("set 'maxBatch'");
+    } finally {
+      await enc.close();
+    }
+  });
+
+  it('rejects an export whose test run gives NaN with MODEL_INVALID at load', async () => {
+    const d = setup({ manifests: { v: manifests.visual }, onnx: { 'clip/visual.onnx': tinyBrokenVisual({ dim: DIM, kind: 'nan' }).bytes } });
+    expect(await rejection(loadExternalEncoders(d))).toMatchObject({
+      code: 'MODEL_INVALID',
+      message: `${join(d, 'v.encoder.json')}: output 'image_embeds' of ${join(d, 'clip/visual.onnx')} has a non-finite value (NaN) at 0 for input 0 of the batch`,
+    });
+  });
+
+  it('rejects a row with a non-finite value on a real run, naming the output and the input', async () => {
+    const d = setup({ manifests: { v: manifests.visual }, onnx: { 'clip/visual.onnx': tinyBrokenVisual({ dim: DIM, kind: 'sqrt' }).bytes } });
+    const enc = (await loadExternalEncoder(d, 'tiny-clip-visual')) as ExternalMediaEncoder;
+    try {
+      const whiteImage = await white();
+      expect((await enc.encode([whiteImage]))[0].every(Number.isFinite)).toBe(true);
+      const err = await rejection(enc.encode([whiteImage, images.solid])); // solid's green channel is below CLIP's mean
+      expect(err).toMatchObject({
+        code: 'MODEL_INVALID',
+        message: expect.stringContaining("output 'image_embeds' of " + join(d, 'clip/visual.onnx') + ' has a non-finite value (NaN) at 0 for input 1 of the batch'),
+      });
+    } finally {
+      await enc.close();
+    }
+  });
+
+  it('rejects an all-zero output row on a real run, with normalize on or off', async () => {
+    for (const normalize of [true, false]) {
+      const d = setup({ manifests: { v: { ...manifests.visual, normalize } }, onnx: { 'clip/visual.onnx': tinyBrokenVisual({ dim: DIM, kind: 'zero' }).bytes } });
+      const enc = (await loadExternalEncoder(d, 'tiny-clip-visual')) as ExternalMediaEncoder;
+      try {
+        const err = await rejection(enc.encode([images.scene]));
+        expect(err).toMatchObject({
+          code: 'MODEL_INVALID',
+          message: expect.stringContaining(`${join(d, 'v.encoder.json')}: output 'image_embeds' of ${join(d, 'clip/visual.onnx')} is all zeros for input 0 of the batch`),
+        });
+      } finally {
+        await enc.close();
+      }
+    }
+  });
+});
+
+describe('picking external encoders (config and `rosetta models list`)', () => {
+  it('refuses a modality picked twice with INVALID_ARGUMENT naming it', () => {
+    for (const encoders of ['image=a,image=b', 'image=a, text=t, image=a']) {
+      expect(() => loadConfig({ encoders }, {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('image is picked twice') }));
+    }
+    expect(() => loadConfig({}, { ROSETTA_ENCODERS: 'audio=x,audio=y' })).toThrow(/ROSETTA_ENCODERS.*audio is picked twice/);
+  });
+
+  it('shows a pick of an invalid manifest or one of another modality on that manifest\'s row only, with the reason', async () => {
+    const d = writeModels(root, 'picks', {
+      manifests: { broken: { ...manifests.visual, name: 'broken', modality: 'video' }, text: manifests.text },
+      onnx: { 'clip/text.onnx': text.bytes },
+      tokenizer: true,
+    });
+    const { code, stdout } = await runRosetta('--models-dir', d, '--encoders', 'image=broken,sketch=tiny-clip-text', 'models', 'list', '--json');
+    expect(code).toBe(0);
+    type Row = { modality: string | null; name: string; source: string; ready: boolean; reason?: string; selected: boolean };
+    const rows = (JSON.parse(stdout) as { encoders: Row[] }).encoders.filter((r) => r.source === 'external');
+    expect(rows.map((r) => r.name).sort()).toEqual(['broken', 'tiny-clip-text']);
+    expect(rows.find((r) => r.name === 'broken')).toMatchObject({ modality: null, ready: false, selected: true, reason: expect.stringContaining('modality:') });
+    expect(rows.find((r) => r.name === 'tiny-clip-text')).toMatchObject({
+      modality: 'text',
+      ready: false,
+      reason: 'picked for sketch by --encoders / ROSETTA_ENCODERS, but it is a text encoder',
+    });
   });
 });

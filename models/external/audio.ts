@@ -48,7 +48,26 @@ export const logMelRecipeSchema = z.strictObject({
   hopMs: z.number().positive().optional(),
   /** 'N1TM': [batch, 1, frames, bands] (CLAP); 'NTM'; 'NMT': [batch, bands, frames] (Whisper); 'N1MT'. */
   layout: z.enum(['N1TM', 'NTM', 'NMT', 'N1MT']),
+}).superRefine((r, ctx) => {
+  // Checked here rather than left to the spectrogram so that the message names the manifest keys
+  // and `rosetta models list` reports it. An fMax above the Nyquist frequency is refused, not
+  // clamped: the bands would silently differ from the ones the model was trained on.
+  const nyquist = r.sampleRate / 2;
+  if (r.fMax !== undefined && r.fMax > nyquist) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fMax'],
+      message: `(${r.fMax}) must be at most half of preprocess.sampleRate (${nyquist})`,
+      params: { inline: true },
+    });
+  } else if (r.fMin !== undefined && r.fMin >= (r.fMax ?? Math.min(defaultFMax, nyquist))) {
+    const top = r.fMax !== undefined ? `preprocess.fMax (${r.fMax})` : `the default fMax (${Math.min(defaultFMax, nyquist)})`;
+    ctx.addIssue({ code: 'custom', path: ['fMin'], message: `(${r.fMin}) must be below ${top}`, params: { inline: true } });
+  }
 });
+
+/** The audio module's default top band edge (models/audio/mel.ts), capped there at the Nyquist frequency. */
+const defaultFMax = 8000;
 export type LogMelRecipe = z.infer<typeof logMelRecipeSchema>;
 
 /**

@@ -30,7 +30,12 @@ export async function createExternalEncoder(
 ): Promise<ExternalEncoder> {
   const { manifest, file } = parsed;
   const baseDir = dirname(file);
-  const pipeline = await parsed.kind.create(parsed.recipe, { baseDir, modality: manifest.modality });
+  const pipeline = await parsed.kind.create(parsed.recipe, { baseDir, modality: manifest.modality }).catch((err: unknown) => {
+    // The recipe's own files (a tokenizer) and options fail here; the fix is in the manifest.
+    if (!isRosettaError(err)) throw err;
+    const code = err.code === 'MODEL_NOT_READY' ? err.code : 'MODEL_INVALID';
+    throw new RosettaError(code, `${file}: ${err.message}`, { cause: err });
+  });
   const session = await OnnxSession.create(parsed.onnxPath, {
     device: options.device ?? 'cpu',
     expectInputs: Object.keys(manifest.inputs),
@@ -48,7 +53,7 @@ export async function createExternalEncoder(
         `${file}: ONNX model ${parsed.onnxPath} also takes ${unfed.join(', ')}, which 'inputs' does not map to a role`,
       );
     }
-    const infer = inferrer(session, parsed);
+    const infer = inferrer(session, parsed, batchLimit(session, parsed));
     const base = {
       manifest,
       file,
@@ -60,16 +65,16 @@ export async function createExternalEncoder(
     let encoder: ExternalEncoder;
     if (parsed.kind.input === 'text') {
       const text = pipeline as TextPipeline;
-      const run = async (texts: string[]) => {
+      const runAs = (phase: Phase) => async (texts: string[]) => {
         // The whole batch is tokenized first so that an empty text anywhere rejects it before any inference.
         const batch = text.tokenize(texts);
-        return infer(texts.length, (start, end) => tokenFeeds(batch, start, end, manifest));
+        return infer(texts.length, (start, end) => tokenFeeds(batch, start, end, manifest), phase);
       };
-      encoder = { ...base, modality: 'text', encode: run };
-      await checked(parsed, () => run(['a']));
+      encoder = { ...base, modality: 'text', encode: runAs('run') };
+      await checked(parsed, () => runAs('test')(['a']));
     } else {
       const media = pipeline as MediaPipeline;
-      const run = mediaRunner(media, infer, parsed);
+      const run = mediaRunner(media, infer, parsed, 'run');
       encoder = {
         ...base,
         modality: manifest.modality as MediaModality,
@@ -77,7 +82,8 @@ export async function createExternalEncoder(
         run,
         encode: async (inputs: MediaInput[]) => run(await Promise.all(inputs.map((i) => media.prepare(i)))),
       };
-      await checked(parsed, async () => run([await media.dummy()]));
+      const test = mediaRunner(media, infer, parsed, 'test');
+      await checked(parsed, async () => test([await media.dummy()]));
     }
     return encoder;
   } catch (err) {
@@ -87,25 +93,74 @@ export async function createExternalEncoder(
 }
 
 type Feeds = Record<string, TensorSpec>;
+/** The load-time test run on a blank input, or a run on real inputs. */
+type Phase = 'test' | 'run';
 
-/** Runs `n` items in chunks of maxBatch; checks the output is [chunk, dim]; normalizes rows. */
-function inferrer(session: OnnxSession, parsed: ParsedManifest) {
-  const { manifest } = parsed;
-  return async (n: number, feeds: (start: number, end: number) => Feeds): Promise<Float32Array[]> => {
+/**
+ * How many items one run may take: the manifest's maxBatch, capped at 1 when the export fixes
+ * its batch axis at 1. A fixed batch of more than one is refused, since a smaller batch (the
+ * last chunk, a single query) would not fit it.
+ */
+function batchLimit(session: OnnxSession, parsed: ParsedManifest): number {
+  let limit = parsed.manifest.maxBatch;
+  for (const name of Object.keys(parsed.manifest.inputs)) {
+    const size = session.inputShapes[name]?.[0];
+    if (typeof size !== 'number') continue;
+    if (size > 1) {
+      throw new RosettaError(
+        'MODEL_INVALID',
+        `${parsed.file}: input '${name}' of ${parsed.onnxPath} has a fixed batch size of ${size}; ` +
+          'Rosetta runs from 1 to maxBatch items at a time, so export it with a dynamic batch axis (or a batch of 1)',
+      );
+    }
+    limit = 1;
+  }
+  return limit;
+}
+
+/**
+ * Runs `n` items in chunks of `maxBatch`; checks the output is [chunk, dim] of finite values
+ * with a direction (not all zeros); normalizes rows. Failures are MODEL_INVALID naming the
+ * manifest and the ONNX file.
+ */
+function inferrer(session: OnnxSession, parsed: ParsedManifest, maxBatch: number) {
+  const { manifest, file, onnxPath } = parsed;
+  const output = `output '${manifest.output}' of ${onnxPath}`;
+  return async (n: number, feeds: (start: number, end: number) => Feeds, phase: Phase): Promise<Float32Array[]> => {
     const rows: Float32Array[] = [];
-    for (let start = 0; start < n; start += manifest.maxBatch) {
-      const end = Math.min(n, start + manifest.maxBatch);
-      const out = (await session.run(feeds(start, end), [manifest.output]))[manifest.output];
+    for (let start = 0; start < n; start += maxBatch) {
+      const end = Math.min(n, start + maxBatch);
       const count = end - start;
+      let out: { data: Float32Array; dims: readonly number[] };
+      try {
+        out = (await session.run(feeds(start, end), [manifest.output]))[manifest.output];
+      } catch (err) {
+        throw runFailed(parsed, phase, count, err);
+      }
       if (out.dims.length !== 2 || out.dims[0] !== count || out.dims[1] !== manifest.dim) {
         throw new RosettaError(
           'MODEL_INVALID',
-          `${parsed.file}: output '${manifest.output}' of ${parsed.onnxPath} has shape [${out.dims.join(', ')}]; ` +
+          `${file}: ${output} has shape [${out.dims.join(', ')}]; ` +
             `the manifest says [${count}, ${manifest.dim}] (check 'dim' and 'output')`,
         );
       }
       for (let i = 0; i < count; i++) {
         const row = out.data.slice(i * manifest.dim, (i + 1) * manifest.dim);
+        const bad = row.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          throw new RosettaError(
+            'MODEL_INVALID',
+            `${file}: ${output} has a non-finite value (${row[bad]}) at ${bad} for input ${start + i} of the batch`,
+          );
+        }
+        // The test run feeds a blank input, which a model without biases maps to zeros: only
+        // real inputs are held to having a direction.
+        if (phase === 'run' && row.every((v) => v === 0)) {
+          throw new RosettaError(
+            'MODEL_INVALID',
+            `${file}: ${output} is all zeros for input ${start + i} of the batch; a zero vector cannot be compared`,
+          );
+        }
         rows.push(manifest.normalize ? l2normalize(row) : row);
       }
     }
@@ -113,10 +168,33 @@ function inferrer(session: OnnxSession, parsed: ParsedManifest) {
   };
 }
 
+/** What ONNX Runtime said when a run failed, with the manifest key most likely to fix it. */
+function runFailed(parsed: ParsedManifest, phase: Phase, count: number, err: unknown): RosettaError {
+  const said = err instanceof Error ? err.message : String(err);
+  if (phase === 'test') {
+    return new RosettaError(
+      'MODEL_INVALID',
+      `${parsed.file}: a test run of ${parsed.onnxPath} failed (check input types and 'preprocess'): ${said}`,
+      { cause: err },
+    );
+  }
+  const hints = [
+    ...(count > 1 ? ["if the export takes a fixed batch size, set 'maxBatch' to it"] : []),
+    ...(parsed.kind.input === 'text' ? ["if it takes fewer tokens than 'preprocess.maxLength', lower that"] : []),
+  ];
+  return new RosettaError(
+    'MODEL_INVALID',
+    `${parsed.file}: ONNX Runtime failed to run ${parsed.onnxPath} on a batch of ${count}: ${said}` +
+      (hints.length > 0 ? ` (${hints.join('; ')})` : ''),
+    { cause: err },
+  );
+}
+
 function mediaRunner(
   media: MediaPipeline,
   infer: ReturnType<typeof inferrer>,
   parsed: ParsedManifest,
+  phase: Phase,
 ): (prepared: Float32Array[]) => Promise<Float32Array[]> {
   const [name] = Object.keys(parsed.manifest.inputs);
   const per = media.dims(1).reduce((a, b) => a * b, 1);
@@ -130,7 +208,7 @@ function mediaRunner(
       const stacked = new Float32Array(per * (end - start));
       for (let i = start; i < end; i++) stacked.set(prepared[i], (i - start) * per);
       return { [name]: { data: stacked, dims: media.dims(end - start) } };
-    });
+    }, phase);
   };
 }
 

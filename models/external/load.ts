@@ -1,7 +1,7 @@
 // Finding manifests in the models folder(s), checking their files, and loading them.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { RosettaError, isRosettaError } from '../errors.ts';
 import type { Device } from '../runtime/index.ts';
@@ -85,30 +85,26 @@ export async function loadExternalEncoder(
   name: string,
   options: LoadOptions & { modality?: Modality } = {},
 ): Promise<ExternalEncoder> {
-  const files = await findManifests(dirs);
-  const matches: string[] = [];
-  const names: string[] = [];
-  for (const file of files) {
-    const raw = await readManifestJson(file).catch(() => undefined);
-    const rawName = nameOf(raw, file);
-    names.push(rawName);
-    if (rawName === name) matches.push(file);
-  }
+  const entries = await Promise.all((await findManifests(dirs)).map(readEntry));
+  const matches = entries.filter((e) => e.name === name);
   const where = typeof dirs === 'string' ? dirs : dirs.join(', ');
   if (matches.length === 0) {
+    // A manifest that cannot be read may be the one meant: say why, rather than only "not found".
+    const unreadable = entries.flatMap((e) => (e.error ? [e.error.message] : []));
     throw new RosettaError(
       'MODEL_NOT_READY',
-      `no external encoder named '${name}' in ${where} (found: ${names.join(', ') || 'none'})`,
+      `no external encoder named '${name}' in ${where} (found: ${entries.map((e) => e.name).join(', ') || 'none'})` +
+        (unreadable.length > 0 ? `; unreadable: ${unreadable.join('; ')}` : ''),
     );
   }
-  if (matches.length > 1) {
-    throw new RosettaError('MODEL_INVALID', `two encoder manifests are named '${name}': ${matches.join(' and ')}`);
-  }
-  const parsed = parseManifest(matches[0], await readManifestJson(matches[0]));
+  if (matches.length > 1) throw duplicateNames(name, matches.map((e) => e.file));
+  const [match] = matches;
+  if (match.error) throw match.error;
+  const parsed = parseManifest(match.file, match.raw);
   if (options.modality && parsed.manifest.modality !== options.modality) {
     throw new RosettaError(
       'MODEL_INVALID',
-      `encoder '${name}' (${matches[0]}) is a ${parsed.manifest.modality} encoder, not ${options.modality}`,
+      `encoder '${name}' (${match.file}) is a ${parsed.manifest.modality} encoder, not ${options.modality}`,
     );
   }
   return openEncoder(parsed, options);
@@ -124,10 +120,10 @@ export async function loadExternalEncoder(
  */
 export async function describeExternalEncoders(dirs: string | readonly string[]): Promise<ExternalEncoderDescription[]> {
   const out: ExternalEncoderDescription[] = [];
-  for (const file of await findManifests(dirs)) {
-    let raw: unknown;
+  for (const entry of await Promise.all((await findManifests(dirs)).map(readEntry))) {
+    const { file, raw, name } = entry;
     try {
-      raw = await readManifestJson(file);
+      if (entry.error) throw entry.error;
       const parsed = parseManifest(file, raw);
       const missing = parsed.files.filter((f) => !existsSync(f));
       out.push({
@@ -143,7 +139,7 @@ export async function describeExternalEncoders(dirs: string | readonly string[])
       if (!isRosettaError(err)) throw err;
       const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
       out.push({
-        name: nameOf(raw, file),
+        name,
         modality: modalities.find((m) => m === r.modality) ?? null,
         version: typeof r.version === 'string' ? r.version : null,
         manifest: file,
@@ -152,6 +148,14 @@ export async function describeExternalEncoders(dirs: string | readonly string[])
         reason: err.message,
       });
     }
+  }
+  // Loading refuses a name two manifests share, so neither of them is ready.
+  for (const row of out) {
+    const same = out.filter((o) => o.name === row.name);
+    if (same.length < 2) continue;
+    const clash = duplicateNames(row.name, same.map((o) => o.manifest)).message;
+    row.reason = row.ready ? clash : `${clash}; ${row.reason}`;
+    row.ready = false;
   }
   return out;
 }
@@ -174,13 +178,38 @@ async function openEncoder(parsed: ParsedManifest, options: LoadOptions): Promis
 }
 
 function checkUniqueNames(parsed: ParsedManifest[]): void {
-  const seen = new Map<string, string>();
   for (const p of parsed) {
-    const other = seen.get(p.manifest.name);
-    if (other) {
-      throw new RosettaError('MODEL_INVALID', `two encoder manifests are named '${p.manifest.name}': ${other} and ${p.file}`);
-    }
-    seen.set(p.manifest.name, p.file);
+    const same = parsed.filter((o) => o.manifest.name === p.manifest.name);
+    if (same.length > 1) throw duplicateNames(p.manifest.name, same.map((o) => o.file));
+  }
+}
+
+function duplicateNames(name: string, files: string[]): RosettaError {
+  return new RosettaError('MODEL_INVALID', `two encoder manifests are named '${name}': ${files.join(' and ')}`);
+}
+
+interface ManifestEntry {
+  file: string;
+  /** The parsed JSON; undefined when the file could not be read or parsed (see `error`). */
+  raw: unknown;
+  error?: RosettaError;
+  /** The name the manifest gives itself, or its file name without the suffix. */
+  name: string;
+}
+
+/** A manifest's JSON and name, without validating it: listing and picking need broken ones too. */
+async function readEntry(file: string): Promise<ManifestEntry> {
+  try {
+    const raw = await readManifestJson(file);
+    return { file, raw, name: nameOf(raw, file) };
+  } catch (err) {
+    if (!isRosettaError(err)) throw err;
+    // Invalid JSON usually still says which encoder it was meant to be ('"name": "clip"' near the
+    // top), so a pick of that name gets the JSON error instead of "no encoder named". A guess:
+    // the first "name" string anywhere, which is right for every manifest this loader accepts.
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const guess = /"name"\s*:\s*"([^"\\]*)"/.exec(text)?.[1];
+    return { file, raw: undefined, error: err, name: guess || basename(file, manifestSuffix) };
   }
 }
 

@@ -109,4 +109,33 @@ describe('parseManifest', () => {
   it('rejects JSON that is not an object', () => {
     expect(invalid([clipVisual]).message).toContain('must be a JSON object');
   });
+
+  describe('log-mel band edges', () => {
+    const clap = (over: object) => ({
+      ...clipVisual,
+      modality: 'audio',
+      inputs: { input_features: 'audio' },
+      preprocess: { kind: 'log-mel', sampleRate: 16000, seconds: 10, bands: 64, layout: 'N1TM', ...over },
+    });
+
+    it('accepts edges inside [0, sampleRate / 2]', () => {
+      expect(parseManifest(file, clap({ fMin: 50, fMax: 8000 })).recipe).toMatchObject({ fMin: 50, fMax: 8000 });
+    });
+
+    it('rejects an fMin at or above fMax, naming both keys', () => {
+      expect(invalid(clap({ fMin: 6000, fMax: 1000 })).message).toBe(
+        `invalid encoder manifest ${file}: preprocess.fMin (6000) must be below preprocess.fMax (1000)`,
+      );
+      expect(invalid(clap({ fMin: 1000, fMax: 1000 })).message).toContain('preprocess.fMin (1000) must be below preprocess.fMax (1000)');
+    });
+
+    it('rejects an fMin at or above the default fMax (8000 Hz, or the Nyquist frequency when lower)', () => {
+      expect(invalid(clap({ fMin: 9000 })).message).toContain('preprocess.fMin (9000) must be below the default fMax (8000)');
+      expect(invalid(clap({ sampleRate: 8000, fMin: 5000 })).message).toContain('preprocess.fMin (5000) must be below the default fMax (4000)');
+    });
+
+    it('rejects an fMax above the Nyquist frequency instead of clamping it', () => {
+      expect(invalid(clap({ fMax: 12000 })).message).toContain('preprocess.fMax (12000) must be at most half of preprocess.sampleRate (8000)');
+    });
+  });
 });

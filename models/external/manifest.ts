@@ -140,5 +140,7 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): string {
   }
   const where = path || '(manifest)';
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: missing (${issue.expected})`;
+  // A cross-field check reads as a sentence about the key: "preprocess.fMin (6000) must be below ...".
+  if (issue.code === 'custom' && (issue.params as { inline?: boolean } | undefined)?.inline) return `${where} ${issue.message}`;
   return `${where}: ${issue.message}`;
 }

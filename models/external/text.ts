@@ -38,20 +38,28 @@ export const tokenizerKind: TextKind<TextRecipe> = {
   optional: ['mask', 'token-types'],
   files: (r) => [r.tokenizer, ...(r.tokenizerConfig ? [r.tokenizerConfig] : [])],
   async create(recipe, { baseDir }) {
+    // Messages name the manifest key to fix; the encoder prefixes the manifest's path.
     const path = resolve(baseDir, recipe.tokenizer);
-    const json = await readJson(path);
-    const config = recipe.tokenizerConfig ? await readJson(resolve(baseDir, recipe.tokenizerConfig)) : {};
+    const json = await readJson(path, 'preprocess.tokenizer');
+    const config = recipe.tokenizerConfig
+      ? await readJson(resolve(baseDir, recipe.tokenizerConfig), 'preprocess.tokenizerConfig')
+      : {};
     let tokenizer: Tokenizer;
     try {
       tokenizer = new Tokenizer(json, config);
+      // Some broken files only fail on first use, so that is part of the check.
+      tokenizer.encode('a');
     } catch (err) {
-      throw new RosettaError('MODEL_INVALID', `tokenizer ${path} is not usable: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new RosettaError(
+        'MODEL_INVALID',
+        `preprocess.tokenizer: ${path} is not a usable Hugging Face tokenizer.json: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const padId = typeof recipe.pad === 'number' ? recipe.pad : tokenizer.token_to_id(recipe.pad);
-    if (padId === undefined) {
-      throw new RosettaError('MODEL_INVALID', `pad token '${recipe.pad}' is not in the vocabulary of ${path}`);
+    if (padId === undefined || tokenizer.id_to_token(padId) === undefined) {
+      const what = typeof recipe.pad === 'number' ? `id ${recipe.pad}` : `token '${recipe.pad}'`;
+      throw new RosettaError('MODEL_INVALID', `preprocess.pad: ${what} is not in the vocabulary of ${path}`);
     }
     return createTextPipeline((text) => tokenizer.encode(text).ids, { ...recipe, padId });
   },
@@ -103,18 +111,23 @@ export function fitTokens(ids: readonly number[], maxLength: number, truncation:
   return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];
 }
 
-async function readJson(path: string): Promise<object> {
+async function readJson(path: string, key: string): Promise<object> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new RosettaError('MODEL_NOT_READY', `cannot read tokenizer file ${path}`, { cause: err });
+    throw new RosettaError('MODEL_NOT_READY', `${key}: cannot read tokenizer file ${path}`, { cause: err });
   }
+  let json: unknown;
   try {
-    return JSON.parse(text) as object;
+    json = JSON.parse(text);
   } catch (err) {
-    throw new RosettaError('MODEL_INVALID', `tokenizer file ${path} is not valid JSON: ${(err as Error).message}`, {
+    throw new RosettaError('MODEL_INVALID', `${key}: tokenizer file ${path} is not valid JSON: ${(err as Error).message}`, {
       cause: err,
     });
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new RosettaError('MODEL_INVALID', `${key}: tokenizer file ${path} must hold a JSON object`);
+  }
+  return json;
 }

@@ -1,2 +1,2 @@
 export { OnnxSession, isDeviceSupported, parseDevice, devices } from './onnx.ts';
-export type { Device, SessionOptions, TensorSpec } from './onnx.ts';
+export type { Device, InputShapes, SessionOptions, TensorSpec } from './onnx.ts';

@@ -33,6 +33,12 @@ describe('OnnxSession', () => {
     await session.close();
   });
 
+  it.each(['main', 'worker'] as const)('reports the declared input shapes on the %s thread: names for symbolic axes', async (thread) => {
+    const session = await OnnxSession.create(model(4).bytes, { thread });
+    expect(session.inputShapes).toEqual({ x: ['N', 4] });
+    await session.close();
+  });
+
   it('moves a feed marked transfer to the worker instead of copying it, with the same result', async () => {
     const { bytes } = model(4);
     const session = await OnnxSession.create(bytes, { thread: 'worker' });

@@ -34,10 +34,14 @@ export interface SessionOptions {
 
 type OutputMap = Record<string, { data: Float32Array; dims: readonly number[] }>;
 
+/** Each tensor input's declared shape: a number for a fixed axis, a name for a symbolic one. */
+export type InputShapes = Readonly<Record<string, readonly (number | string)[]>>;
+
 /** What runs a loaded model: ONNX Runtime in this thread, or on a worker. */
 interface Backend {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputShapes: InputShapes;
   run(feeds: Record<string, TensorSpec>, outputs: readonly string[]): Promise<OutputMap>;
   release(): Promise<void>;
 }
@@ -63,6 +67,11 @@ export class OnnxSession {
 
   get inputNames(): readonly string[] {
     return this.backend.inputNames;
+  }
+
+  /** The shapes the model declares for its inputs, as ONNX Runtime reads them. */
+  get inputShapes(): InputShapes {
+    return this.backend.inputShapes;
   }
 
   get outputNames(): readonly string[] {
@@ -162,6 +171,10 @@ class MainThreadBackend implements Backend {
     return this.session.inputNames;
   }
 
+  get inputShapes(): InputShapes {
+    return Object.fromEntries(this.session.inputMetadata.flatMap((m) => (m.isTensor ? [[m.name, [...m.shape]]] : [])));
+  }
+
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }
@@ -185,7 +198,7 @@ class MainThreadBackend implements Backend {
 }
 
 type WorkerReply =
-  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
+  | { type: 'ready'; inputNames: string[]; outputNames: string[]; inputShapes: InputShapes }
   | { type: 'failed'; error: string }
   | { type: 'result'; id: number; results?: OutputMap; error?: string };
 
@@ -198,6 +211,7 @@ class WorkerBackend implements Backend {
     private readonly worker: Worker,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
+    readonly inputShapes: InputShapes,
   ) {
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type !== 'result') return;
@@ -224,7 +238,7 @@ class WorkerBackend implements Backend {
       worker.once('error', reject);
       worker.once('message', (reply: WorkerReply) => {
         worker.off('error', reject);
-        if (reply.type === 'ready') resolve(new WorkerBackend(worker, reply.inputNames, reply.outputNames));
+        if (reply.type === 'ready') resolve(new WorkerBackend(worker, reply.inputNames, reply.outputNames, reply.inputShapes));
         else {
           void worker.terminate();
           reject(new Error(reply.type === 'failed' ? reply.error : 'unexpected reply from the ONNX Runtime worker'));

@@ -8,7 +8,7 @@ const message = (err) => (err instanceof Error ? err.message : String(err));
 let session;
 try {
   session = await ort.InferenceSession.create(workerData.model, workerData.sessionOptions);
-  parentPort.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames });
+  parentPort.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames, inputShapes: inputShapes(session) });
 } catch (err) {
   parentPort.postMessage({ type: 'failed', error: message(err) });
 }
@@ -36,3 +36,8 @@ parentPort.on('message', async (msg) => {
     parentPort.postMessage({ type: 'result', id: msg.id, error: message(err) });
   }
 });
+
+/** Each tensor input's declared shape (numbers for fixed axes, names for symbolic ones). */
+function inputShapes(session) {
+  return Object.fromEntries(session.inputMetadata.filter((m) => m.isTensor).map((m) => [m.name, [...m.shape]]));
+}
