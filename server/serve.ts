@@ -89,10 +89,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const credits = await readCredits(options.dataDir);
 
+  const [listenPort, listenHost] = [options.port ?? 8080, options.host ?? '127.0.0.1'];
   const server: Server = await new Promise((resolve, reject) => {
     const s = createServer(handler);
-    s.once('error', reject);
-    s.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve(s));
+    s.once('error', (err) => reject(listenError(err, listenPort, listenHost)));
+    s.listen(listenPort, listenHost, () => resolve(s));
   });
   // Node's default (5 s) would cut long uploads on slow links; headers still must come quickly.
   server.requestTimeout = 120_000;
@@ -105,7 +106,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.once('close', () => inFlight.delete(res));
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Listening on every interface (0.0.0.0, ::) is not an address to open: name this machine's own.
+  const any = address.address === '0.0.0.0' || address.address === '::';
+  const host = any ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
 
   const ready = QueryEngine.open({ settings, dataDir: options.dataDir, searchThreads: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).then(
@@ -178,4 +181,13 @@ async function readCredits(dataDir: string) {
   } catch {
     return [];
   }
+}
+
+/** A port that is taken or not allowed, as a message naming it; anything else as it is. */
+function listenError(err: Error, port: number, host: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new RosettaError('INVALID_ARGUMENT', `port ${port} on ${host} is in use; stop what listens there or pick another with --port (ROSETTA_PORT)`);
+  if (code === 'EACCES') return new RosettaError('INVALID_ARGUMENT', `port ${port} on ${host} needs privileges this user lacks; pick a port above 1023 with --port (ROSETTA_PORT)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new RosettaError('INVALID_ARGUMENT', `--host ${host} is not an address of this machine`);
+  return err;
 }

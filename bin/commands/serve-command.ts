@@ -151,7 +151,14 @@ async function serve(config: Config, flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.stderr.write(`rosetta: listening on ${server.url} (loading the collection...)\n`);
-  await server.ready;
+  try {
+    await server.ready;
+  } catch (err) {
+    // A collection that cannot load (held by another server, damaged) will not mend itself:
+    // stop listening and exit with the error, so a process manager sees the failure.
+    await server.close().catch(() => {});
+    throw err;
+  }
   process.stderr.write(`rosetta: ready: open ${server.url} in a browser\n`);
 }
 

@@ -5,11 +5,13 @@
  */
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCurrentSpace, readCurrentVersion, setCurrentSpace, spacesDir, SPACE_FILE } from '../../models/space/index.ts';
 import { unalignedProjector } from '../../server/eval/index.ts';
 import type { QueryEngine, RunningServer } from '../../server/index.ts';
+import { runRosetta } from '../helpers/cli.ts';
 import { spawnServe as spawnProcess } from '../helpers/serve-process.ts';
 import { buildSmallDemo, dataUrl, demoFile, demoItems, modelsDir, removeTemp, request, root, search, serve, tempDir, type SearchBody } from './helpers.ts';
 
@@ -72,6 +74,38 @@ describe('graceful shutdown', () => {
     const parsed = JSON.parse(body) as SearchBody;
     expect(parsed.results[0].externalId).toBe(image.id);
     expect(await exited).toBe(0);
+  });
+});
+
+describe('a server that cannot start', () => {
+  const noStack = (stderr: string) => expect(stderr).not.toMatch(/^\s+at /m);
+
+  it('exits 2 with the lock error when another server holds the collection, instead of listening on', async () => {
+    const holder = await serve(dataDir);
+    try {
+      const second = await runRosetta('serve', '--db', dataDir, '--port', '0');
+      expect(second.code).toBe(2);
+      expect(second.stderr).toMatch(/rosetta: INVALID_ARGUMENT: collection lock .* is held by process/);
+      noStack(second.stderr);
+      // The first one goes on answering.
+      expect((await search(holder.url, { text: 'face', k: 1 })).status).toBe(200);
+    } finally {
+      await holder.close();
+    }
+  });
+
+  it('says in one line that its port is taken, and exits 2', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const r = await runRosetta('serve', '--db', dataDir, '--port', String(port));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`rosetta: INVALID_ARGUMENT: port ${port} on 127.0.0.1 is in use`);
+      noStack(r.stderr);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
 
