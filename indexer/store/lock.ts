@@ -17,24 +17,47 @@ export function lockDirectory(path: string): () => void {
       const fd = openSync(path, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(path, { force: true });
+      held.add(path);
+      return () => {
+        held.delete(path);
+        rmSync(path, { force: true });
+      };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') throw lockError(path, err);
     }
     const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
     // An empty file is a lock being written by another opener right now.
-    if (!Number.isInteger(owner) || isAlive(owner)) {
-      const who =
-        owner === process.pid ? 'this process (close the other store first)' : `process ${Number.isInteger(owner) ? owner : '?'}`;
+    if (!Number.isInteger(owner) || ownerLives(path, owner)) {
+      const who = owner === process.pid ? 'this process (close the other store first)' : `process ${Number.isInteger(owner) ? owner : '?'}`;
       throw new RosettaError(
         'INVALID_ARGUMENT',
-        `collection lock ${path} is held by ${who}; if no Rosetta is running, delete the file`,
+        `collection lock ${path} is held by ${who}: a rosetta serve, index, compact or train on this collection. ` +
+          'Wait for it or stop it (while a server runs, add and delete items through its API); if no Rosetta is running, delete the file',
       );
     }
     rmSync(path, { force: true });
   }
   throw new RosettaError('INVALID_ARGUMENT', `collection lock ${path} could not be taken`);
+}
+
+/** The lock files this process holds, to tell its own lock from one a process with its pid left. */
+const held = new Set<string>();
+
+/**
+ * Whether the lock's owner still runs. A pid is reused: in a container the server is often pid
+ * 1 on every start, so a lock left by a killed one names the new process itself (not held here)
+ * or, seen from the host, its init. Where /proc shows what runs, an owner that is not Node is gone.
+ */
+function ownerLives(path: string, pid: number): boolean {
+  if (pid === process.pid) return held.has(path);
+  if (!isAlive(pid)) return false;
+  try {
+    return /node|rosetta/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    // No /proc (not Linux), or the process just ended: trust the signal check.
+    return isAlive(pid);
+  }
 }
 
 /** Errors a user can fix (a directory they may not write, a full disk) as RosettaErrors naming the directory. */

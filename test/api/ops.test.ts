@@ -3,6 +3,7 @@
  * the OpenAPI document and its agreement with the routes and schemas, Prometheus metrics,
  * request ids in responses and logs, and the web UI's static files.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -80,8 +81,9 @@ describe('health', () => {
   it('answers 503 "failed" with the reason when the collection cannot be opened, and keeps serving the other routes', async () => {
     const locked = path.join(tempDir('locked'), 'collection');
     mkdirSync(locked, { recursive: true });
-    // Another live process (this one) holds the collection.
-    writeFileSync(path.join(locked, 'LOCK'), String(process.pid));
+    // Another live Node process holds the collection.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    writeFileSync(path.join(locked, 'LOCK'), String(holder.pid));
     const failing = await startServer({ dataDir: locked, modelsDir, cacheDir, port: 0, logger: pino({ level: 'silent' }), watchSpace: false });
     try {
       await expect(failing.ready).rejects.toThrow(/lock/);
@@ -98,6 +100,7 @@ describe('health', () => {
       expect((await request(failing.url, '/api/openapi.json')).status).toBe(200);
       expect((await request(failing.url, '/metrics')).status).toBe(200);
     } finally {
+      holder.kill();
       await failing.close();
       removeTemp(locked);
     }
