@@ -119,6 +119,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       engine = e;
       logger.info({ items: e.store.stats().items, space: e.projector.version, hnswlib: hnswlibBuild }, 'collection loaded');
+      // What an earlier server left when it was killed between writing an upload and storing it.
+      void e.sweepUploads().then(
+        (removed) => removed > 0 && logger.info({ removed }, 'removed upload files no item uses'),
+        (err: unknown) => logger.warn({ err }, 'could not sweep the uploads folder'),
+      );
       return e;
     },
     (err: unknown) => {

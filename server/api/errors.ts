@@ -87,7 +87,8 @@ export function errorReply(err: unknown, maxBytes: number, requestId: string): {
     return {
       status: known.status,
       body: errorBody(known.code, known.message, requestId),
-      ...(known.status >= 500 ? { log: known.message } : {}),
+      // Loading is expected and says so in its reply: not a failure worth a stack in the log.
+      ...(known.status >= 500 && !retryable.has(known) ? { log: known.message } : {}),
       ...(retryable.has(known) ? { headers: RETRY_WHILE_STARTING } : {}),
     };
   }

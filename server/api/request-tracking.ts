@@ -29,7 +29,8 @@ export function requestTracking(logger: Logger, metrics: ServerMetrics): TrackRe
         // is an API key anyone who reads the logs can use.
         logger: logger.child({}, { redact: { paths: REDACTED_HEADERS.map((h) => `req.headers["${h}"]`), censor: '[redacted]' } }),
         genReqId: requestId,
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        // 503 is the answer while the collection loads (with Retry-After): a state, not an error.
+        customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       })
     : // A silent logger: pino-http would build a child logger per request only to drop its lines.
       (req: IncomingMessage, res: ServerResponse) => {

@@ -4,8 +4,8 @@
  * engine owns one collection (the store's lock admits one process), so the API server and
  * `rosetta search` both go through it.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionStore, ItemRecord, Projector } from '../../indexer/store/index.ts';
 import { ingestFile, type IndexEncoders } from '../../indexer/job/index.ts';
@@ -57,11 +57,15 @@ export interface EngineOptions {
 const DEFAULT_NEGATIVE_WEIGHT = 0.5;
 /** Uploads are stored under the collection, named by content, so no client string names a file. */
 export const UPLOADS_DIR = 'uploads';
+/** An upload being written: `<hash>.part-<uuid>`, renamed to `<hash>` once whole. */
+const PART_SUFFIX = '.part-';
 
 type QueryEncoders = { image: IndexEncoders['image']; sketch: Encoder<'sketch'>; audio: IndexEncoders['audio']; text: Encoder<'text'> };
 
 export class QueryEngine {
   private readonly projectors = new Map<string, QueryProjector>();
+  /** The work running on each upload file, by hash (withUploadFile). */
+  private readonly uploadTurns = new Map<string, Promise<void>>();
   private tuning: Tuning;
 
   private constructor(
@@ -345,27 +349,55 @@ export class QueryEngine {
     if (file.data.length === 0) throw new RosettaError('EMPTY_INPUT', `file ${file.name} is empty (0 bytes)`);
     const hash = createHash('sha256').update(file.data).digest('hex');
     const dir = path.join(this.dataDir, UPLOADS_DIR);
-    await mkdir(dir, { recursive: true });
     const target = path.join(dir, hash);
-    await writeFile(target, file.data);
     const externalId = fields.externalId ?? `upload/${hash.slice(0, 16)}`;
-    const before = this.itemIfPresent(externalId);
+    let replaced: ItemRecord | undefined;
+    const result = await this.withUploadFile(hash, async () => {
+      await mkdir(dir, { recursive: true });
+      // Written whole under another name first: a crash mid-write leaves a part file (swept at
+      // the next start), never a file under the hash whose bytes are not the hash's.
+      const part = `${target}${PART_SUFFIX}${randomUUID()}`;
+      await writeFile(part, file.data);
+      await rename(part, target);
+      replaced = this.itemIfPresent(externalId);
+      try {
+        const { id, status } = await ingestFile(this.store, this.indexEncoders, {
+          path: target,
+          externalId,
+          captions: fields.caption ? [{ text: fields.caption, source: 'user' }] : [],
+        });
+        return { status, item: this.getItem(id) };
+      } catch (err) {
+        if (isRosettaError(err)) throw new RosettaError(err.code, err.message.split(target).join(file.name || 'the upload'), { cause: err });
+        throw err;
+      } finally {
+        // Uploads are named by their hash, so a file no item stores under that hash is one no
+        // item uses: the copy of bytes the collection already had (a duplicate), or a refused file.
+        await this.dropUnusedUpload(target);
+      }
+    });
+    // The file an update under the same id replaced, under its own hash's turn.
+    const old = replaced?.sourcePath;
+    if (old && old !== target) await this.withUploadFile(path.basename(old), () => this.dropUnusedUpload(old));
+    return result;
+  }
+
+  /**
+   * Runs `work` on the upload named `hash` after any other still running on it: two requests
+   * with the same bytes would otherwise write, ingest and remove one shared file under each other.
+   */
+  private async withUploadFile<T>(hash: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.uploadTurns.get(hash) ?? Promise.resolve();
+    const turn = previous.then(work, work);
+    const settled = turn.then(
+      () => {},
+      () => {},
+    );
+    this.uploadTurns.set(hash, settled);
     try {
-      const { id, status } = await ingestFile(this.store, this.indexEncoders, {
-        path: target,
-        externalId,
-        captions: fields.caption ? [{ text: fields.caption, source: 'user' }] : [],
-      });
-      // Uploads are named by their hash, so a file no item stores under that hash is one no
-      // item uses: the copy of bytes the collection already had (a duplicate), or the file an
-      // update under the same id replaced.
-      await this.dropUnusedUpload(target);
-      if (before && before.sourcePath !== target) await this.dropUnusedUpload(before.sourcePath);
-      return { status, item: this.getItem(id) };
-    } catch (err) {
-      if (!this.store.findByHash(hash)) await rm(target, { force: true });
-      if (isRosettaError(err)) throw new RosettaError(err.code, err.message.split(target).join(file.name || 'the upload'), { cause: err });
-      throw err;
+      return await turn;
+    } finally {
+      if (this.uploadTurns.get(hash) === settled) this.uploadTurns.delete(hash);
     }
   }
 
@@ -375,12 +407,40 @@ export class QueryEngine {
     if (this.store.findByHash(path.basename(file))?.sourcePath !== file) await rm(file, { force: true });
   }
 
+  /**
+   * Removes the files in uploads/ that no item uses, and part files: what a crash between
+   * writing an upload and storing its item leaves. Returns how many were removed.
+   */
+  async sweepUploads(): Promise<number> {
+    const dir = path.join(this.dataDir, UPLOADS_DIR);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const hash = name.includes(PART_SUFFIX) ? name.slice(0, name.indexOf(PART_SUFFIX)) : name;
+      await this.withUploadFile(hash, async () => {
+        const file = path.join(dir, name);
+        if (name !== hash || this.store.findByHash(hash)?.sourcePath !== file) {
+          await rm(file, { force: true });
+          removed++;
+        }
+      });
+    }
+    return removed;
+  }
+
   /** Deletes the item, and its file when the collection owns it (an upload). */
   async deleteItem(ref: number): Promise<void> {
     const item = this.store.getItem(ref);
-    await this.store.deleteItem(item.id);
-    const uploads = path.join(this.dataDir, UPLOADS_DIR) + path.sep;
-    if (item.sourcePath.startsWith(uploads)) await rm(item.sourcePath, { force: true });
+    if (path.dirname(item.sourcePath) !== path.join(this.dataDir, UPLOADS_DIR)) return void (await this.store.deleteItem(item.id));
+    await this.withUploadFile(path.basename(item.sourcePath), async () => {
+      await this.store.deleteItem(item.id);
+      await this.dropUnusedUpload(item.sourcePath);
+    });
   }
 
   /**

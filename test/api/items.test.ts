@@ -4,7 +4,7 @@
  * everywhere; and the key on the write routes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -262,6 +262,34 @@ describe('adding and deleting items', () => {
 
     expect((await request(url, `/api/items/${first.body.item.id}`, { method: 'DELETE', headers: auth() })).status).toBe(200);
     expect(stored()).toEqual(before);
+  });
+
+  it('takes the same bytes sent at once as one item: one added, the others duplicates of it', async () => {
+    const bytes = await sharp({ create: { width: 36, height: 36, channels: 3, background: { r: 230, g: 20, b: 140 } } }).png().toBuffer();
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5].map((k) =>
+        request<{ status: string; item: ItemView }>(url, '/api/items', { method: 'POST', headers: auth(), body: form({ file: [bytes, `same${k}.png`, 'image/png'] }, { externalId: `tests/same-${k}` }) }),
+      ),
+    );
+    for (const a of answers) expect([200, 201], JSON.stringify(a.body)).toContain(a.status);
+    expect(answers.map((a) => a.body.status).sort()).toEqual(['added', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    const ids = new Set(answers.map((a) => a.body.item.id));
+    expect(ids.size).toBe(1);
+    const content = await fetch(`${url}/api/items/${[...ids][0]}/content`);
+    expect(Buffer.from(await content.arrayBuffer()).equals(bytes)).toBe(true);
+    const found = await results(url, { image: dataUrl('image/png', bytes), k: 1 });
+    expect(found.results[0].id).toBe([...ids][0]);
+  });
+
+  it('sweeps out upload files no item uses and part files a crash left, keeping the ones in use', async () => {
+    const uploads = path.join(dataDir, 'uploads');
+    const inUse = readdirSync(uploads);
+    expect(inUse.length).toBeGreaterThan(0);
+    const stray = createHash('sha256').update('no item has these bytes').digest('hex');
+    writeFileSync(path.join(uploads, stray), 'no item has these bytes');
+    writeFileSync(path.join(uploads, `${inUse[0]}.part-0b1d`), 'half an upload');
+    expect(await (await server.ready).sweepUploads()).toBe(2);
+    expect(readdirSync(uploads).sort()).toEqual([...inUse].sort());
   });
 
   it('filtered searches keep answering 200 while the items they would find are being deleted', async () => {

@@ -68,6 +68,12 @@ describe('health', () => {
       expectClientErrorOr503(r);
       expect(r.headers.get('retry-after')).toBe('2');
     }
+    // Loading is a state, not a failure: one warning line per request, and no error lines.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const early503 = logLines.filter((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 503);
+    expect(early503.length).toBeGreaterThanOrEqual(3);
+    expect(early503.every((l) => l.level === 40)).toBe(true);
+    expect(logLines.filter((l) => (l.level as number) >= 50)).toEqual([]);
 
     await server.ready;
     const ready = await request<{ status: string; items: number; space: string }>(url, '/api/health');
