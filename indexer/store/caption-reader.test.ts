@@ -29,6 +29,17 @@ describe('the caption reader thread (StoreOptions.readThread)', () => {
     }
   });
 
+  it('fills an exhaustive ranking to its limit with what the filter keeps, on both paths', async () => {
+    for (const modality of ['image', 'audio'] as const) {
+      const options = { mode: 'exhaustive' as const, modalities: [modality] };
+      // Two captions of each medium hold "bird"; the best two overall are not always one medium's.
+      for (const hits of [store.keywordIds('bird', 2, options), await store.keywordIdsAsync('bird', 2, options)]) {
+        expect(hits.map((h) => store.getItem(h.id).modality)).toEqual([modality, modality]);
+      }
+      expect((await store.keywordIdsAsync('bird', 5, options)).length).toBe(2);
+    }
+  });
+
   it('applies the modality filter and checks its arguments on the calling side', async () => {
     const audio = await store.keywordIdsAsync('bird', 10, { modalities: ['audio'] });
     expect(audio.length).toBeGreaterThan(0);

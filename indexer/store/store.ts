@@ -280,22 +280,33 @@ export class CollectionStore {
    * the final page only. The options keep what they admit of the `limit` best matches in the
    * whole collection, so a filtered list may be shorter: a keyword hit earns its place in the
    * fused ranking by being among the best matches for the words, not the best of one medium.
+   * In `exhaustive` mode, a query's only ranking, the list is filled to `limit` when enough match.
    *
    * @example
    * store.keywordIds('red bird', 20, { modalities: ['image'] }); // [{ id: 3, score: 2 }, { id: 9, score: 1 }]
    */
   keywordIds(text: string, limit = 20, options: KeywordOptions = {}): { id: number; score: number }[] {
     const keep = this.checkKeywordQuery(text, limit, options);
-    const hits = planKeywordSearch(this.items, text, limit, options.mode);
-    return keep ? hits.filter((h) => keep(h.id)) : hits;
+    const plan = (n: number) => planKeywordSearch(this.items, text, n, options.mode);
+    if (!keep) return plan(limit);
+    if (options.mode !== 'exhaustive') return plan(limit).filter((h) => keep(h.id));
+    for (let n = limit * 4; ; n *= 4) {
+      const next = widenedKeywords(plan(n), n, limit, keep);
+      if (next) return next;
+    }
   }
 
   /** keywordIds, run on the reader thread when the store has one (StoreOptions.readThread). */
   async keywordIdsAsync(text: string, limit = 20, options: KeywordOptions = {}): Promise<{ id: number; score: number }[]> {
     if (!this.reader) return this.keywordIds(text, limit, options);
     const keep = this.checkKeywordQuery(text, limit, options);
-    const hits = await this.reader.keywordIds(text, limit, options.mode);
-    return keep ? hits.filter((h) => keep(h.id)) : hits;
+    const plan = (n: number) => this.reader!.keywordIds(text, n, options.mode);
+    if (!keep) return plan(limit);
+    if (options.mode !== 'exhaustive') return (await plan(limit)).filter((h) => keep(h.id));
+    for (let n = limit * 4; ; n *= 4) {
+      const next = widenedKeywords(await plan(n), n, limit, keep);
+      if (next) return next;
+    }
   }
 
   /** Checks a keyword query's arguments; returns the options' filter. */
@@ -578,4 +589,14 @@ function checkLimit(value: number, what: string): void {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/**
+ * An exhaustive keyword ranking is a query's only one (its words are unknown to the space), so
+ * a filter must not leave it short: the best `limit` hits that pass, once `n` raw hits hold
+ * them or are all there is; undefined when a wider window is needed.
+ */
+function widenedKeywords(hits: { id: number; score: number }[], n: number, limit: number, keep: (id: number) => boolean): { id: number; score: number }[] | undefined {
+  const kept = hits.filter((h) => keep(h.id));
+  return kept.length >= limit || hits.length < n ? kept.slice(0, limit) : undefined;
 }
