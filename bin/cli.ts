@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { RosettaError, isRosettaError } from '../models/errors.ts';
 import { createEncoder, describeEncoders, identityKey, readInputFile, type Device, type Modality } from '../models/index.ts';
 import { openCollection } from '../server/index.ts';
-import { listSpaces } from '../models/space/index.ts';
+import { listSpaces, setCurrentSpace } from '../models/space/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import type { CliContext } from './commands/context.ts';
 import { registerIndexCommand } from './commands/index-command.ts';
@@ -86,6 +86,23 @@ models
       print(`  ${s.version}  dim ${s.dim ?? '?'}  ${s.pairs ?? '?'} pairs  ${s.source ?? ''}${tags ? `  (${tags})` : ''}`);
       if (recall) print(`${''.padEnd(10)}val R@10: ${recall}`);
     }
+  });
+
+models
+  .command('use <version>')
+  .description('put a trained space in service (a running server switches to it within a second)')
+  .action(async (version: string) => {
+    const c = config();
+    const spaces = await listSpaces(c.modelsDir);
+    const space = spaces.find((s) => s.version === version);
+    if (!space) {
+      const known = spaces.map((s) => s.version).join(', ') || 'none';
+      throw new RosettaError('NOT_FOUND', `no space ${version} in ${c.modelsDir}/spaces (there: ${known}); see rosetta models list`);
+    }
+    if (space.error) throw new RosettaError('MODEL_INVALID', `space ${version} cannot be used: ${space.error}`);
+    const previous = spaces.find((s) => s.current)?.version;
+    await setCurrentSpace(c.modelsDir, version);
+    print(`in service: ${version}${previous && previous !== version ? ` (was ${previous})` : ''}`);
   });
 
 program

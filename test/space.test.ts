@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import type { CliContext } from '../bin/commands/context.ts';
 import { registerTrainCommand } from '../bin/commands/train-command.ts';
+import { runRosetta } from './helpers/cli.ts';
 import { buildDemoData } from '../data/demo/index.ts';
 import { openStore } from '../indexer/store/index.ts';
 import { createEncoder, identityKey, type Encoder } from '../models/index.ts';
@@ -323,6 +324,33 @@ describe('rosetta train', () => {
     const written = JSON.parse(readFileSync(path.join(modelsDir, 'spaces', summary.version!, 'space.json'), 'utf8')) as SpaceManifest;
     expect(written.data.sketchVariants).toBe(written.data.pairs['sketch-image'].train);
     expect(written.hyper.frozen).toEqual(['image', 'audio']);
+  });
+
+  it('keeps a space without heads the one in service has out of service, and rosetta models use puts it in', async () => {
+    // The space the test above put in service has image, sketch, audio and text heads.
+    const modelsDir = path.join(root, 'cli-models');
+    const before = await readCurrentVersion(modelsDir);
+    expect(before).toBeTruthy();
+    const all = readFileSync(path.join(demoDir, 'pairs.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const imagesOnly = path.join(root, 'images-only.jsonl');
+    writeFileSync(imagesOnly, all.filter((l) => l.includes('"image"') && l.includes('"caption"')).slice(0, 60).join('\n'));
+    const events = (await run(['train', '--manifest', imagesOnly, '--root', demoDir, '--epochs', '1', '--dim', '16', '--json'], modelsDir)).map(
+      (l) => JSON.parse(l) as { event: string; version?: string; current?: boolean; message?: string },
+    );
+    const summary = events.find((e) => e.event === 'summary')!;
+    expect(summary.current).toBe(false);
+    const note = events.find((e) => e.event === 'note')!;
+    expect(note.message).toMatch(new RegExp(`not put in service: it has no (sketch or audio|audio or sketch) head, which ${before} \\(in service\\) has`));
+    expect(note.message).toContain(`rosetta models use ${summary.version}`);
+    expect(await readCurrentVersion(modelsDir)).toBe(before);
+
+    const use = await runRosetta('--models-dir', modelsDir, 'models', 'use', summary.version!);
+    expect(use.code, use.stderr).toBe(0);
+    expect(use.stdout.trim()).toBe(`in service: ${summary.version} (was ${before})`);
+    expect(await readCurrentVersion(modelsDir)).toBe(summary.version);
+    const unknown = await runRosetta('--models-dir', modelsDir, 'models', 'use', '20990101T000000Z-00000000');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/NOT_FOUND: no space 20990101T000000Z-00000000/);
   });
 
   it('rejects a run with nothing to train on, and an unavailable device, before any work', async () => {

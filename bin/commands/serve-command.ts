@@ -102,10 +102,11 @@ function demoProgress(): (e: DemoCollectionEvent) => void {
     if (tty) {
       process.stderr.write(`${step !== lastStep && lastStep ? '\n' : '\r'}  ${line}\x1b[K`);
       lastStep = step;
-    } else if (e.stage !== lastStep || now - lastAt >= 5000) {
-      // Logs and CI get a line per stage and then one every 5 s, not one per file.
+    } else if (step !== lastStep || now - lastAt >= 5000) {
+      // Logs and CI get a line per step (sounds, images, each training stage) and then one
+      // every 5 s, not one per file.
       process.stderr.write(`  ${line}\n`);
-      lastStep = e.stage;
+      lastStep = step;
       lastAt = now;
     }
   };

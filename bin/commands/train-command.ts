@@ -4,10 +4,12 @@ import { RosettaError, createEncoder, parseDevice, type Device, type Encoder, ty
 import {
   encodePairLines,
   ensureDefaultSpace,
+  loadSpace,
   readCurrentVersion,
   readPairManifest,
   SKETCH_VARIANTS,
   setCurrentSpace,
+  spacesDir,
   trainCollectionSpace,
   trainSpace,
   writeSpace,
@@ -16,6 +18,7 @@ import {
   type SpaceManifest,
   type TrainEvent,
 } from '../../models/space/index.ts';
+import { collectionDir } from './collection-dir.ts';
 import type { CliContext } from './context.ts';
 
 interface TrainFlags {
@@ -93,7 +96,9 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
 
   if (flags.default) {
     const space = await ensureDefaultSpace({ ...defaults, force: true, train });
-    out.summary(space, (await readCurrentVersion(config.modelsDir)) === space.manifest.version);
+    const current = await readCurrentVersion(config.modelsDir);
+    out.summary(space, current === space.manifest.version);
+    if (current !== space.manifest.version) out.note(`not put in service: ${current} is; to use this one, run rosetta models use ${space.manifest.version}`);
     return;
   }
 
@@ -119,7 +124,7 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
     }
     if (flags.db) {
       const warmStart: LoadedSpace | null = flags.warmStart ? await ensureDefaultSpace(defaults) : null;
-      const store = await context.openStore(path.resolve(flags.db));
+      const store = await context.openStore(collectionDir(flags.db, config, 'existing'));
       try {
         const { space } = await trainCollectionSpace({
           ...train,
@@ -148,6 +153,15 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
       onProgress: out.event,
     });
     const space = await writeSpace(config.modelsDir, model, draft);
+    const lacking = await headsInServiceLacking(config.modelsDir, space);
+    if (lacking) {
+      out.summary(space, false);
+      out.note(
+        `not put in service: it has no ${lacking.modalities.join(' or ')} head, which ${lacking.version} (in service) has, so collections ` +
+          `with ${lacking.modalities.join(' or ')} items could not use it; to use it anyway, run rosetta models use ${space.manifest.version}`,
+      );
+      return;
+    }
     await setCurrentSpace(config.modelsDir, space.manifest.version);
     out.summary(space, true);
   } finally {
@@ -196,7 +210,30 @@ function printer(json: boolean) {
         stdout(JSON.stringify({ event: 'summary', version: m.version, dir: space.dir, current: inService, dim: m.dim, device: m.device, data: m.data, recall: m.recall, emergent: m.emergent, training, timings: m.timings }));
       } else stdout(summaryText(space, inService));
     },
+    /** Why the space is not in service, and what to run; a JSON line with --json. */
+    note(message: string): void {
+      if (json) stdout(JSON.stringify({ event: 'note', message }));
+      else stderr(`rosetta: ${message}`);
+    },
   };
+}
+
+/**
+ * The modalities the space in service has heads for and `space` lacks, or undefined when it
+ * lacks none (or none is in service). A space trained on images only, put in service over one
+ * with audio, would leave every collection with sounds unable to open.
+ */
+async function headsInServiceLacking(modelsDir: string, space: LoadedSpace): Promise<{ version: string; modalities: string[] } | undefined> {
+  const version = await readCurrentVersion(modelsDir);
+  if (!version || version === space.manifest.version) return undefined;
+  let current: LoadedSpace;
+  try {
+    current = await loadSpace(path.join(spacesDir(modelsDir), version));
+  } catch {
+    return undefined; // a broken space in service is no reason to keep a new one out
+  }
+  const modalities = Object.keys(current.manifest.heads).filter((m) => !(m in space.manifest.heads));
+  return modalities.length > 0 ? { version, modalities } : undefined;
 }
 
 function flattenEpoch(e: AnyEvent): Record<string, unknown> {
