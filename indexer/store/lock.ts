@@ -67,11 +67,16 @@ const unwritable: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
+/** Whether a file-system error code says the directory may not be written (a user's to fix). */
+export function isUnwritable(code: string | undefined): boolean {
+  return code !== undefined && Object.hasOwn(unwritable, code);
+}
+
 /** The error for a lock file that could not be created: a RosettaError when the user can fix it. */
 export function lockError(path: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const dir = dirname(path);
-  if (unwritable[code]) {
+  if (isUnwritable(code)) {
     return new RosettaError(
       'INVALID_ARGUMENT',
       `collection directory ${dir} is not writable (${unwritable[code]}: cannot create its lock file ${path}); ` +

@@ -10,7 +10,7 @@ import { ItemWriter, type WriteOutcome } from './item-writes.ts';
 import { CaptionReader } from './caption-reader.ts';
 import { ItemRepository, type ItemSummary } from './items.ts';
 import { JobRepository } from './jobs.ts';
-import { lockDirectory } from './lock.ts';
+import { isUnwritable, lockDirectory } from './lock.ts';
 import { MetaRepository } from './meta.ts';
 import { checkProjector } from './project.ts';
 import { projectInto } from './rebuild.ts';
@@ -83,7 +83,7 @@ function makeDirectory(dir: string): void {
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new RosettaError('INVALID_ARGUMENT', `collection directory ${dir} is not a directory (it, or a folder above it, is a file)`, { cause: err });
     }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    if (isUnwritable(code)) {
       throw new RosettaError('INVALID_ARGUMENT', `collection directory ${dir} cannot be created: its parent is not writable (${code})`, { cause: err });
     }
     throw err;

@@ -66,6 +66,10 @@ export class QueryEngine {
   private readonly projectors = new Map<string, QueryProjector>();
   /** The work running on each upload file, by hash (withUploadFile). */
   private readonly uploadTurns = new Map<string, Promise<void>>();
+  /** Where uploads are stored (UPLOADS_DIR under the collection). */
+  private readonly uploadsDir: string;
+  /** Each modality's encoder identity, as spaces record the encoders they were trained on. */
+  private readonly encoderKeys: Record<Modality, string>;
   private tuning: Tuning;
 
   private constructor(
@@ -79,6 +83,9 @@ export class QueryEngine {
   ) {
     this.projectors.set(projector.version, projector);
     this.tuning = tuning;
+    this.uploadsDir = path.join(dataDir, UPLOADS_DIR);
+    const key = (m: Modality) => identityKey(encoders[m].identity);
+    this.encoderKeys = { image: key('image'), sketch: key('sketch'), audio: key('audio'), text: key('text') };
   }
 
   /**
@@ -272,7 +279,7 @@ export class QueryEngine {
    * features and rank at random, even when the widths agree.
    */
   private checkQueryEncoder(modality: Modality, projector: QueryProjector): void {
-    const mismatch = encoderMismatch(modality, identityKey(this.encoders[modality].identity), projector);
+    const mismatch = encoderMismatch(modality, this.encoderKeys[modality], projector);
     if (mismatch) throw mismatch;
   }
 
@@ -348,7 +355,7 @@ export class QueryEngine {
   async addItem(file: MediaInput, fields: { caption?: string; externalId?: string }): Promise<{ status: string; item: ItemView }> {
     if (file.data.length === 0) throw new RosettaError('EMPTY_INPUT', `file ${file.name} is empty (0 bytes)`);
     const hash = createHash('sha256').update(file.data).digest('hex');
-    const dir = path.join(this.dataDir, UPLOADS_DIR);
+    const dir = this.uploadsDir;
     const target = path.join(dir, hash);
     const externalId = fields.externalId ?? `upload/${hash.slice(0, 16)}`;
     let replaced: ItemRecord | undefined;
@@ -403,7 +410,7 @@ export class QueryEngine {
 
   /** Removes an uploaded file (named by its hash) when no item stores those bytes from it. */
   private async dropUnusedUpload(file: string): Promise<void> {
-    if (path.dirname(file) !== path.join(this.dataDir, UPLOADS_DIR)) return;
+    if (path.dirname(file) !== this.uploadsDir) return;
     if (this.store.findByHash(path.basename(file))?.sourcePath !== file) await rm(file, { force: true });
   }
 
@@ -412,7 +419,7 @@ export class QueryEngine {
    * writing an upload and storing its item leaves. Returns how many were removed.
    */
   async sweepUploads(): Promise<number> {
-    const dir = path.join(this.dataDir, UPLOADS_DIR);
+    const dir = this.uploadsDir;
     let names: string[];
     try {
       names = await readdir(dir);
@@ -436,7 +443,7 @@ export class QueryEngine {
   /** Deletes the item, and its file when the collection owns it (an upload). */
   async deleteItem(ref: number): Promise<void> {
     const item = this.store.getItem(ref);
-    if (path.dirname(item.sourcePath) !== path.join(this.dataDir, UPLOADS_DIR)) return void (await this.store.deleteItem(item.id));
+    if (path.dirname(item.sourcePath) !== this.uploadsDir) return void (await this.store.deleteItem(item.id));
     await this.withUploadFile(path.basename(item.sourcePath), async () => {
       await this.store.deleteItem(item.id);
       await this.dropUnusedUpload(item.sourcePath);
@@ -454,7 +461,7 @@ export class QueryEngine {
   /** useSpace for any projector: another stage of a space, or a baseline (evaluation). */
   async useProjector(next: QueryProjector): Promise<{ vectors: number; skipped: number }> {
     for (const m of ['image', 'sketch', 'audio', 'text'] as const) {
-      const mismatch = encoderMismatch(m, identityKey(this.encoders[m].identity), next);
+      const mismatch = encoderMismatch(m, this.encoderKeys[m], next);
       if (mismatch) throw mismatch;
     }
     this.projectors.set(next.version, next);
