@@ -1,10 +1,10 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { RosettaError, isRosettaError } from '../../models/errors.ts';
 import { MAX_K, QueryEngine } from '../../server/index.ts';
-import { engineSearch, formatReport, queryFiles, readQueries, runEval, type EvalQuery } from '../../server/eval/index.ts';
+import { engineSearch, formatReport, queryFiles, readQueryLines, runEval, type EvalQuery } from '../../server/eval/index.ts';
 import type { CollectionStore } from '../../indexer/store/index.ts';
 import { collectionDir } from './collection-dir.ts';
 import type { CliContext } from './context.ts';
@@ -47,9 +47,8 @@ export function registerEvalCommand(program: Command, context: CliContext): Comm
       const config = context.config();
       // The query file first: what the user wrote is the likelier mistake, and its check is cheap.
       const queryFile = path.resolve(flags.queries);
-      const queries = await readQueries(queryFile);
+      const { queries, lines } = await readQueryLines(queryFile);
       const dataDir = collectionDir(flags.db, config, 'existing');
-      const lines = queryLines(queryFile);
       const where = (q: EvalQuery) => `${queryFile}:${lines.get(q.qid) ?? '?'} (qid ${q.qid})`;
       const root = path.resolve(flags.root ?? path.dirname(queryFile));
       checkMedia(queries, root, where);
@@ -72,23 +71,6 @@ export function registerEvalCommand(program: Command, context: CliContext): Comm
         await engine.close();
       }
     });
-}
-
-/** Each qid's line number, counted as the query file's parser counts them. */
-function queryLines(file: string): Map<string, number> {
-  const lines = new Map<string, number>();
-  readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .forEach((raw, i) => {
-      if (raw.trim() === '') return;
-      try {
-        const qid = (JSON.parse(raw) as { qid?: unknown }).qid;
-        if (typeof qid === 'string' && !lines.has(qid.trim())) lines.set(qid.trim(), i + 1);
-      } catch {
-        // readQueries already refused a file with a bad line.
-      }
-    });
-  return lines;
 }
 
 /** Every query's media file must be there: a run that stops at query 700 of 1000 wastes the 699. */

@@ -3,7 +3,7 @@
 // that scores a search function over a query set.
 export { METRIC_KEYS, METRIC_LABELS, meanMetrics, randomExpectation, scoreRanking } from './metrics.ts';
 export type { Metrics } from './metrics.ts';
-export { inferQueryType, parseQueries, queryFiles, queryLineSchema, readQueries } from './queries.ts';
+export { inferQueryType, parseQueries, parseQueryLines, queryFiles, queryLineSchema, readQueries, readQueryLines } from './queries.ts';
 export type { EvalQuery, InferredQueryType, QueryLine } from './queries.ts';
 export { DEV_QUERY_TYPES, buildDevQueries, devCollection, writeDevCollection, writeDevQueries } from './dev-set.ts';
 export type { DevCollectionItem, DevQuery, DevQueryType, DevSetOptions } from './dev-set.ts';

@@ -62,6 +62,11 @@ export function inferQueryType(q: Pick<QueryLine, 'text' | 'image' | 'sketch' | 
  * @example parseQueries('{"qid":"q1","text":"cat","relevant":["cat.jpg"]}', 'q.jsonl') // [{ qid: 'q1', text: 'cat', relevant: ['cat.jpg'], type: 'text' }]
  */
 export function parseQueries(text: string, source: string): EvalQuery[] {
+  return parseQueryLines(text, source).queries;
+}
+
+/** parseQueries, with the line each qid stands on (for messages that name it). */
+export function parseQueryLines(text: string, source: string): { queries: EvalQuery[]; lines: Map<string, number> } {
   const lines = new Map<string, number>();
   const rows = parseJsonl(text, queryLineSchema, source, (q, lineNo) => {
     const earlier = lines.get(q.qid);
@@ -77,7 +82,7 @@ export function parseQueries(text: string, source: string): EvalQuery[] {
     return undefined;
   });
   if (rows.length === 0) throw new RosettaError('INVALID_ARGUMENT', `${source} holds no queries`);
-  return rows.map(({ value }) => ({ ...value, type: value.type ?? inferQueryType(value) }));
+  return { queries: rows.map(({ value }) => ({ ...value, type: value.type ?? inferQueryType(value) })), lines };
 }
 
 /**
@@ -86,7 +91,12 @@ export function parseQueries(text: string, source: string): EvalQuery[] {
  * @example await readQueries('bench/queries.jsonl') // EvalQuery[]
  */
 export async function readQueries(file: string): Promise<EvalQuery[]> {
-  return parseQueries(await readText(file, 'query file'), file);
+  return (await readQueryLines(file)).queries;
+}
+
+/** readQueries, with the line each qid stands on (parseQueryLines). */
+export async function readQueryLines(file: string): Promise<{ queries: EvalQuery[]; lines: Map<string, number> }> {
+  return parseQueryLines(await readText(file, 'query file'), file);
 }
 
 /**
