@@ -24,12 +24,15 @@ export interface Page {
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
+  /** Seconds the server asked to wait before trying again (Retry-After), when it said. */
+  readonly retryAfter: number | undefined;
 
-  constructor(code: string, message: string, status: number) {
+  constructor(code: string, message: string, status: number, retryAfter?: number) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -72,8 +75,10 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
   } catch {
     // Not JSON (a proxy's error page, say): fall back to the status line.
   }
-  if (body?.error?.message) throw new ApiError(body.error.code ?? `HTTP_${res.status}`, body.error.message, res.status);
-  throw new ApiError(`HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.'), res.status);
+  const retry = Number(res.headers.get('retry-after') ?? NaN);
+  const retryAfter = Number.isFinite(retry) && retry >= 0 ? retry : undefined;
+  if (body?.error?.message) throw new ApiError(body.error.code ?? `HTTP_${res.status}`, body.error.message, res.status, retryAfter);
+  throw new ApiError(`HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.'), res.status, retryAfter);
 }
 
 export function search(query: Query, page: Page, signal?: AbortSignal): Promise<SearchResponse> {

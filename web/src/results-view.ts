@@ -65,6 +65,8 @@ export class ResultsView {
   private readonly more = byId('more', HTMLButtonElement);
   private readonly player = new Player();
   private readonly shown = new Set<number>();
+  /** The error box holds a refusal (refuse), which only a new search or clearError takes away. */
+  private refused = false;
 
   constructor(private readonly events: ResultsViewEvents) {
     this.more.addEventListener('click', () => events.loadMore());
@@ -81,6 +83,7 @@ export class ResultsView {
   }
 
   loading(message: string, append: boolean): void {
+    this.refused = false;
     this.error.hidden = true;
     this.grid.setAttribute('aria-busy', 'true');
     this.grid.classList.add('stale');
@@ -111,6 +114,7 @@ export class ResultsView {
   /** A failed first page clears the old results, which answered another query. */
   fail(err: ApiError, append: boolean): void {
     const what = append ? 'Loading more' : 'Search';
+    this.refused = false;
     if (!append) this.clear();
     this.grid.setAttribute('aria-busy', 'false');
     this.grid.classList.remove('stale');
@@ -129,6 +133,8 @@ export class ResultsView {
    * results shown and their status line stay as they are, and only the error box speaks.
    */
   refuse(message: string): void {
+    // Results of a search started before the refused file may still arrive; they must not hide this.
+    this.refused = true;
     this.error.replaceChildren(el('strong', { text: 'Cannot search: ' }), el('span', { text: message }));
     delete this.error.dataset.code;
     this.error.hidden = false;
@@ -140,6 +146,7 @@ export class ResultsView {
   }
 
   clearError(): void {
+    this.refused = false;
     this.error.hidden = true;
   }
 
@@ -150,7 +157,7 @@ export class ResultsView {
     this.grid.setAttribute('aria-busy', 'false');
     this.grid.classList.remove('stale');
     this.more.hidden = true;
-    this.error.hidden = true;
+    if (!this.refused) this.error.hidden = true;
   }
 
   private setStatus(message: string): void {

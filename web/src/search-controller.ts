@@ -17,6 +17,10 @@ export type Show = 'all' | ItemModality;
 
 const scopeText: Record<Show, string> = { all: '', image: ' among images', audio: ' among sounds' };
 
+/** A search answered 503 (server busy) is asked again this many times, waiting at most this long each time. */
+const MAX_BUSY_RETRIES = 10;
+const MAX_RETRY_SECONDS = 10;
+
 /** Longest user text echoed in a label, in characters: a pasted essay must not push the results down. */
 const QUOTE_MAX = 80;
 
@@ -36,6 +40,7 @@ export class SearchController {
   private inflight: AbortController | null = null;
   private generation = 0;
   private failed: ApiError | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly view: ResultsView,
@@ -76,12 +81,13 @@ export class SearchController {
   }
 
   private abort(): void {
+    clearTimeout(this.retryTimer);
     this.generation++;
     this.inflight?.abort();
     this.inflight = null;
   }
 
-  private async fetchPage(append: boolean): Promise<void> {
+  private async fetchPage(append: boolean, retries = 0): Promise<void> {
     const q = this.current;
     if (!q) return;
     this.abort();
@@ -108,6 +114,16 @@ export class SearchController {
     } catch (err) {
       if (isAbort(err) || generation !== this.generation) return;
       const apiError = err instanceof ApiError ? err : new ApiError('CLIENT', err instanceof Error ? err.message : String(err), 0);
+      if (!append && apiError.status === 503 && retries < MAX_BUSY_RETRIES) {
+        // The server is busy for a while (starting, or putting a retrained space in service):
+        // ask again when it says, unless the reader has asked something else meanwhile.
+        const seconds = Math.min(MAX_RETRY_SECONDS, apiError.retryAfter ?? 2);
+        this.view.loading(`The server is busy (${apiError.message.replace(/\.$/, '')}); trying again in ${seconds} s…`, false);
+        this.retryTimer = setTimeout(() => {
+          if (generation === this.generation) void this.fetchPage(false, retries + 1);
+        }, seconds * 1000);
+        return;
+      }
       if (!append) this.failed = apiError;
       this.view.fail(apiError, append);
     } finally {
