@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { RosettaError, isRosettaError } from '../models/errors.ts';
 import { createEncoder, describeEncoders, identityKey, readInputFile, type Device, type Modality } from '../models/index.ts';
 import { openCollection } from '../server/index.ts';
@@ -25,7 +25,10 @@ const program = new Command('rosetta')
   .option('--cache-dir <dir>', 'converted model files (ROSETTA_CACHE_DIR)')
   .addOption(new Option('--device <device>', 'ONNX Runtime execution provider (ROSETTA_DEVICE)').choices(['cpu', 'webgpu', 'cuda', 'auto']))
   .option('--encoders <picks>', 'external encoders to use, e.g. image=clip-vit-b32-visual,text=clip-vit-b32-text (ROSETTA_ENCODERS)')
-  .showHelpAfterError();
+  // A usage error is one line and a pointer to the help (the whole help buried the line), and
+  // exits 2 like every other mistake of the caller: commander would exit 1.
+  .showHelpAfterError("(run 'rosetta help <command>' for its options)")
+  .exitOverride();
 
 function config(): Config {
   const o = program.opts<Record<string, string | undefined>>();
@@ -181,7 +184,10 @@ const print = printLine;
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (isRosettaError(err)) {
+  if (err instanceof CommanderError) {
+    // commander has printed the message (or the help or version asked for).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (isRosettaError(err)) {
     process.stderr.write(`rosetta: ${err.code}: ${err.message}\n  ${err.hint}\n`);
     process.exitCode = err.status >= 500 ? 3 : 2;
   } else {

@@ -108,6 +108,22 @@ describe('rosetta --version', () => {
   });
 });
 
+describe('rosetta usage errors', () => {
+  it('exit 2 with the one-line error and a pointer to the help, not the whole help', async () => {
+    for (const args of [['train', '--epochs', 'abc'], ['train', '--device', 'nonsense'], ['no-such-command']]) {
+      const { code, stderr } = await rosetta(...args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).toMatch(/^error: .*\n\(run 'rosetta help <command>' for its options\)\n$/);
+    }
+  });
+
+  it('exit 0 for the help asked for', async () => {
+    const { code, stdout } = await rosetta('help', 'train');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: rosetta train/);
+  });
+});
+
 describe('rosetta commands refuse a bad collection directory', () => {
   const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'rosetta-cli-db-'));
   const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../indexer/job/index.ts';
 import { RosettaError, createEncoder, type Encoder } from '../../models/index.ts';
 import { collectionDir } from './collection-dir.ts';
+import { pathKind, requireDirectory, requireManifest } from './input-paths.ts';
 import type { CliContext } from './context.ts';
 import { printLine } from './output.ts';
 
@@ -110,35 +110,13 @@ async function indexAction(paths: string[], flags: IndexFlags, context: CliConte
   }
 }
 
-/**
- * The command's own arguments must exist: a typo in them is an error before any work, not one
- * file "failed" in a job that exits 0. Files inside a folder or manifest are still the job's to
- * record and skip.
- */
+/** The command's own arguments must exist (input-paths.ts). */
 function checkInputs(paths: readonly string[], flags: IndexFlags): void {
-  const kind = (p: string) => {
-    try {
-      const info = statSync(p);
-      return info.isDirectory() ? 'dir' : 'other';
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
-      return 'other'; // unreadable and the like: the job records it with its reason
-    }
-  };
   for (const p of paths) {
-    if (kind(p) === 'missing') throw new RosettaError('NOT_FOUND', `${path.resolve(p)} (a path to index) does not exist`);
+    if (pathKind(p) === 'missing') throw new RosettaError('NOT_FOUND', `${path.resolve(p)} (a path to index) does not exist`);
   }
-  for (const m of flags.manifest) {
-    const k = kind(m);
-    if (k === 'missing') throw new RosettaError('NOT_FOUND', `--manifest ${path.resolve(m)} does not exist`);
-    if (k === 'dir') throw new RosettaError('INVALID_ARGUMENT', `--manifest ${path.resolve(m)} is a directory, not a JSONL file`);
-  }
-  if (flags.root !== undefined) {
-    const k = kind(flags.root);
-    if (k === 'missing') throw new RosettaError('NOT_FOUND', `--root ${path.resolve(flags.root)} does not exist`);
-    if (k !== 'dir') throw new RosettaError('INVALID_ARGUMENT', `--root ${path.resolve(flags.root)} is not a directory`);
-  }
+  for (const m of flags.manifest) requireManifest('--manifest', m);
+  if (flags.root !== undefined) requireDirectory('--root', flags.root);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -48,7 +48,7 @@ export function registerServeCommands(program: Command, context: CliContext): vo
 
   program
     .command('demo')
-    .description('build the demo collection (OpenMoji images, jsfxr sounds) into the data directory')
+    .description('build the demo collection (OpenMoji images, jsfxr and synthesised object sounds) into the data directory')
     .option('--db <dir>', 'collection directory (default: --data-dir, ROSETTA_DATA_DIR)')
     .option('--rebuild', 'delete the collection in that directory first')
     .addOption(sizeOption())
@@ -59,7 +59,7 @@ export function registerServeCommands(program: Command, context: CliContext): vo
 }
 
 function sizeOption(): Option {
-  return new Option('--size <size>', 'small (150 images, 44 sounds: tests) or full (4,495 images, 330 sounds)').choices(['small', 'full']).default('full');
+  return new Option('--size <size>', 'small (150 images, 88 sounds: tests) or full (4,495 images, 660 sounds)').choices(['small', 'full']).default('full');
 }
 
 async function demo(config: Config, dataDir: string, size: 'small' | 'full', rebuild: boolean): Promise<void> {

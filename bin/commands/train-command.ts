@@ -5,6 +5,7 @@ import {
   encodePairLines,
   ensureDefaultSpace,
   loadSpace,
+  pairCounts,
   readCurrentVersion,
   readPairManifest,
   SKETCH_VARIANTS,
@@ -19,6 +20,7 @@ import {
   type TrainEvent,
 } from '../../models/space/index.ts';
 import { collectionDir } from './collection-dir.ts';
+import { requireDirectory, requireManifest } from './input-paths.ts';
 import type { CliContext } from './context.ts';
 
 interface TrainFlags {
@@ -80,6 +82,8 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
   if (!flags.default && !flags.manifest && !flags.db) throw new RosettaError('INVALID_ARGUMENT', 'give --manifest FILE, --db DIR or --default');
   if (flags.root && !flags.manifest) throw new RosettaError('INVALID_ARGUMENT', '--root needs --manifest');
   if (flags.sketchVariants !== undefined && !flags.manifest) throw new RosettaError('INVALID_ARGUMENT', '--sketch-variants needs --manifest (the default recipe fixes its own)');
+  if (flags.manifest) requireManifest('--manifest', flags.manifest);
+  if (flags.root) requireDirectory('--root', flags.root);
   const out = printer(flags.json === true);
   const train = {
     ...(flags.dim !== undefined ? { dim: flags.dim } : {}),
@@ -120,6 +124,17 @@ async function trainAction(flags: TrainFlags, context: CliContext): Promise<void
         sketchVariants: flags.sketchVariants ?? SKETCH_VARIANTS,
       });
       out.skipped(report.skipped);
+      const counts = pairCounts(corpus);
+      if (!flags.db && counts['image-text'] + counts['sketch-text'] + counts['audio-text'] === 0) {
+        // Stage 1 needs captions to pivot on; say which of this manifest's lines it lost and why.
+        const first = report.skipped[0];
+        throw new RosettaError(
+          'INVALID_ARGUMENT',
+          `${file} gave no caption pair to train on: ${lines.length} lines, ${report.skipped.length} files skipped` +
+            (first ? ` (the first: ${first.path}, ${first.code}: ${first.message})` : '') +
+            '; the space needs lines {"path", "modality", "caption"} whose files exist under --root',
+        );
+      }
       manifestPairs = { corpus, skipped: report.skipped.length, droppedPairs: report.droppedPairs, ms: report.ms };
     }
     if (flags.db) {

@@ -16,6 +16,20 @@ describe('splitCorpus', () => {
     }
   });
 
+  it('never holds out more than half of a set, even when groups span sets in a tiny corpus', () => {
+    // Each image's group also holds its sketch pair (every other image): taking groups for
+    // image-text used to take sketch pairs past half, leaving training one of them or none.
+    for (let seed = 1; seed <= 30; seed++) {
+      const tiny = syntheticCorpus({ images: 6, sounds: 4, seed });
+      const { train, val } = splitCorpus(tiny, { seed });
+      const [all, t, v] = [pairCounts(tiny), pairCounts(train), pairCounts(val)];
+      for (const set of ['image-text', 'audio-text', 'sketch-image'] as const) {
+        expect(v[set], `${set}, seed ${seed}`).toBeLessThanOrEqual(Math.floor(all[set] / 2));
+        expect(t[set], `${set}, seed ${seed}`).toBeGreaterThanOrEqual(Math.ceil(all[set] / 2));
+      }
+    }
+  });
+
   it('never puts a file or a caption on both sides', () => {
     const { train, val } = splitCorpus(corpus, { seed: 5 });
     const names = (c: typeof corpus) => new Set(pairLinks(c).flatMap((l) => l.keys));

@@ -20,7 +20,7 @@ export const defaultSplit = { fraction: 0.1, minCount: 32, seed: 1 } as const;
 /**
  * Holds out a validation split: groups in seeded hash order go to validation while some set
  * they touch still needs pairs, so every set gets about `fraction` of its pairs (at least
- * `minCount`, at most half).
+ * `minCount`), and never more than half of any set.
  *
  * @example
  * const { train, val } = splitCorpus(corpus, { seed: 1 });
@@ -33,13 +33,19 @@ export function splitCorpus(corpus: PairCorpus, options: SplitOptions = {}): { t
   if (!(fraction > 0 && fraction < 1)) throw new RosettaError('INVALID_ARGUMENT', `split fraction must be in (0, 1); got ${fraction}`);
   if (!Number.isInteger(minCount) || minCount < 0) throw new RosettaError('INVALID_ARGUMENT', `split minCount must be a non-negative integer; got ${minCount}`);
   const counts = pairCounts(corpus);
+  const cap = Object.fromEntries(Object.entries(counts).map(([set, n]) => [set, Math.floor(n / 2)])) as Record<PairSetName, number>;
   const target = Object.fromEntries(
-    Object.entries(counts).map(([set, n]) => [set, Math.min(Math.max(Math.round(fraction * n), minCount), Math.floor(n / 2))]),
+    Object.entries(counts).map(([set, n]) => [set, Math.min(Math.max(Math.round(fraction * n), minCount), cap[set as PairSetName])]),
   ) as Record<PairSetName, number>;
   const held: Record<PairSetName, number> = { 'image-text': 0, 'sketch-text': 0, 'audio-text': 0, 'sketch-image': 0 };
   const val = new Set<string>();
   for (const group of orderedGroups(corpus, seed)) {
     if (!group.pairs.some((p) => held[p.set] < target[p.set])) continue;
+    // A group taken for one set also takes its pairs of the others: never past half of any set,
+    // or a small manifest could leave training a single pair of one (and Stage 1 fails on it).
+    const adds = new Map<PairSetName, number>();
+    for (const p of group.pairs) adds.set(p.set, (adds.get(p.set) ?? 0) + 1);
+    if ([...adds].some(([set, n]) => held[set] + n > cap[set])) continue;
     for (const p of group.pairs) {
       held[p.set]++;
       val.add(`${p.set}#${p.index}`);

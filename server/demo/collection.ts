@@ -1,15 +1,16 @@
 /**
- * The demo collection, the first thing a new user searches: OpenMoji images and jsfxr sounds
+ * The demo collection, the first thing a new user searches: OpenMoji images, jsfxr sounds and object sounds
  * built from npm packages, the default space trained on their captioned training split,
  * everything indexed (a share without captions, so cross-modal search is what finds those),
  * and the composed-query balance tuned on the validation split.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DATABASE_FILE } from '../../indexer/store/index.ts';
 import { runIndexJob, type IndexProgress, type IndexSummary } from '../../indexer/job/index.ts';
-import { buildDemoData, DEMO_CREDITS, type ComposedQuery, type DemoProgress, type DemoSize } from '../../data/demo/index.ts';
+import { buildDemoData, DEMO_CREDITS, DEMO_VERSION, type ComposedQuery, type DemoProgress, type DemoSize } from '../../data/demo/index.ts';
+import { RosettaError } from '../../models/errors.ts';
 import type { DefaultSpaceEvent } from '../../models/space/index.ts';
 import { MAX_TUNING_QUERIES, QueryEngine, tuneComposedWeight, writeTuning, type ComposedTuning } from '../engine/index.ts';
 import { CREDITS_FILE, encoderSettings } from '../serve.ts';
@@ -36,7 +37,7 @@ export interface DemoCollectionOptions {
   device?: string;
   /** External encoder picks by modality; built-ins otherwise. */
   encoders?: Record<string, string>;
-  /** 'full' (4,495 images, 330 sounds) for people; 'small' (150 images, 44 sounds) for tests. */
+  /** 'full' (4,495 images, 660 sounds) for people; 'small' (150 images, 88 sounds) for tests. */
   size?: DemoSize;
   /** Delete the collection first and build it again. */
   rebuild?: boolean;
@@ -53,8 +54,18 @@ export interface DemoCollectionReport {
 /** Whether `dataDir` holds a collection (demo or not) that needs no building. */
 export function hasCollection(dataDir: string): boolean {
   if (!existsSync(path.join(dataDir, DATABASE_FILE))) return false;
-  // A demo build that stopped half-way is finished on the next start.
-  return !existsSync(path.join(dataDir, DEMO_MEDIA_DIR)) || existsSync(path.join(dataDir, DEMO_DONE_FILE));
+  if (!existsSync(path.join(dataDir, DEMO_MEDIA_DIR))) return true;
+  // A demo build that stopped half-way is finished on the next start, and one made by another
+  // version of the demo builder is built again (its data changed: DEMO_VERSION).
+  return readDone(dataDir)?.demoVersion === DEMO_VERSION;
+}
+
+function readDone(dataDir: string): { size?: string; demoVersion?: number } | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dataDir, DEMO_DONE_FILE), 'utf8')) as { size?: string; demoVersion?: number };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -72,9 +83,15 @@ export async function buildDemoCollection(options: DemoCollectionOptions): Promi
   const emit = options.onProgress ?? (() => {});
   const started = performance.now();
   if (options.rebuild) await rm(dataDir, { recursive: true, force: true });
-  else if (existsSync(path.join(dataDir, DEMO_DONE_FILE))) {
-    const done = JSON.parse(await readFile(path.join(dataDir, DEMO_DONE_FILE), 'utf8')) as { size?: string };
-    if (done.size !== size) await rm(dataDir, { recursive: true, force: true });
+  else if (existsSync(path.join(dataDir, DATABASE_FILE)) && !existsSync(path.join(dataDir, DEMO_MEDIA_DIR))) {
+    // Building here would add the demo's 5,000 items to someone's own collection.
+    throw new RosettaError(
+      'INVALID_ARGUMENT',
+      `${dataDir} holds a collection that is not the demo; build the demo into another directory (--db), or pass --rebuild to delete that collection first`,
+    );
+  } else if (existsSync(path.join(dataDir, DEMO_DONE_FILE))) {
+    const done = readDone(dataDir);
+    if (done?.size !== size || done.demoVersion !== DEMO_VERSION) await rm(dataDir, { recursive: true, force: true });
   }
   const mediaDir = path.join(dataDir, DEMO_MEDIA_DIR);
   await buildDemoData({ dir: mediaDir, size, onProgress: (p) => emit({ stage: 'demo', ...p }) });
@@ -100,7 +117,7 @@ export async function buildDemoCollection(options: DemoCollectionOptions): Promi
     await engine.reloadTuning();
     await writeFile(path.join(dataDir, CREDITS_FILE), JSON.stringify(DEMO_CREDITS, null, 2) + '\n');
     const seconds = (performance.now() - started) / 1000;
-    await writeFile(path.join(dataDir, DEMO_DONE_FILE), JSON.stringify({ size, builtAt: new Date().toISOString(), seconds, index }, null, 2) + '\n');
+    await writeFile(path.join(dataDir, DEMO_DONE_FILE), JSON.stringify({ size, demoVersion: DEMO_VERSION, builtAt: new Date().toISOString(), seconds, index }, null, 2) + '\n');
     emit({ stage: 'done', seconds });
     return { size, index, tuning, seconds };
   } finally {
