@@ -11,6 +11,9 @@ import {
   buildDemoData,
   CAPTIONLESS_FRACTION,
   EVAL_FRACTION,
+  familySplits,
+  OBJECT_SOURCE_NAMES,
+  OBJECT_SOURCES,
   IMAGE_SIZE,
   SAMPLE_RATE,
   splitOf,
@@ -72,7 +75,8 @@ describe('small demo build', () => {
     expect(manifest.counts.images).toBe(images.length);
     expect(manifest.counts.sounds).toBe(sounds.length);
     expect(images.length).toBe(150);
-    expect(sounds.length).toBe(44);
+    // 4 of each of the 11 jsfxr presets and of the 11 object sound sources.
+    expect(sounds.length).toBe(88);
     expect(manifest.counts.pairs.caption + manifest.counts.pairs.sketch).toBe(pairs.length);
     expect(manifest.counts.composed.total).toBe(composed.length);
     expect(manifest.build.failed).toEqual([]);
@@ -84,7 +88,7 @@ describe('small demo build', () => {
 
   it('reports progress for every step and ends with the manifests', () => {
     expect(progress.filter((p) => p.step === 'images')).toHaveLength(150);
-    expect(progress.filter((p) => p.step === 'sounds').at(-1)).toEqual({ step: 'sounds', done: 44, total: 44 });
+    expect(progress.filter((p) => p.step === 'sounds').at(-1)).toEqual({ step: 'sounds', done: 88, total: 88 });
     expect(progress.at(-1)).toEqual({ step: 'manifests', done: 1, total: 1 });
   });
 
@@ -159,19 +163,27 @@ describe('small demo build', () => {
       for (const i of of) expect(i.meta.captionless).toBe(i.caption === undefined);
       for (const i of bare) expect('caption' in i).toBe(false);
     }
-    expect(manifest.counts.captionless).toEqual({ image: 45, audio: 13 });
+    expect(manifest.counts.captionless).toEqual({ image: 45, audio: 26 });
   });
 
-  it('holds out an eval split by variant family (images) or id (sounds), about 15%', () => {
+  it('holds out an eval split by variant family (images) or id (sounds), about 15%, with sounds of every object source', () => {
+    const imageSplit = familySplits(
+      items.flatMap((i) => (i.meta.source === 'openmoji' ? [{ family: i.meta.family, caption: i.meta.caption }] : [])),
+      Object.values(OBJECT_SOURCES).map((s) => s.tags),
+      7,
+    );
     for (const i of items) {
-      const key = i.meta.source === 'openmoji' ? i.meta.family : i.id;
-      expect(i.split, i.id).toBe(splitOf(key, 7));
+      if (i.meta.source === 'openmoji') expect(i.split, i.id).toBe(imageSplit(i.meta.family));
+      if (i.meta.source === 'jsfxr') expect(i.split, i.id).toBe(splitOf(i.id, 7));
+    }
+    for (const source of OBJECT_SOURCE_NAMES) {
+      const sounds = items.filter((i) => i.meta.source === 'rosetta-synth' && i.meta.object === source);
+      expect(sounds.map((i) => i.split).filter((s) => s === 'eval'), source).toHaveLength(1);
     }
     const share = items.filter((i) => i.split === 'eval').length / items.length;
     expect(share).toBeGreaterThan(EVAL_FRACTION - 0.1);
     expect(share).toBeLessThan(EVAL_FRACTION + 0.1);
     expect(items.some((i) => i.split === 'eval' && i.modality === 'image')).toBe(true);
-    expect(items.some((i) => i.split === 'eval' && i.modality === 'audio')).toBe(true);
   });
 
   it('builds training pairs from captioned train items only, and one sketch pair per single-family drawing', () => {

@@ -9,15 +9,23 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import sharp from 'sharp';
 import { RosettaError } from '../../models/errors.ts';
 import { creditsMarkdown, DEMO_CREDITS } from './credits.ts';
-import { composedQueries, countAll, imageItems, pairLines, soundItems } from './manifests.ts';
+import { composedQueries, countAll, imageItems, objectSoundItems, pairLines, soundItems } from './manifests.ts';
+import { OBJECT_SOURCE_NAMES, synthesizeObjectSound, type ObjectSound } from './object-sounds.ts';
 import { loadOpenMoji, type EmojiEntry } from './openmoji.ts';
-import { imageId, imagePath, sketchPath, soundPath } from './paths.ts';
+import { imageId, imagePath, objectSoundPath, sketchPath, soundPath } from './paths.ts';
 import { IMAGE_SIZE, mapLimit, rasterizeSvg } from './rasterize.ts';
 import { selectEmoji } from './select.ts';
 import { PRESET_NAMES, SAMPLE_RATE, synthesizeSound, type SynthSound } from './sounds.ts';
 import { isReusable, openDemoDir, removeStale, saveState, type BuildState } from './state.ts';
 import type { BuildDemoOptions, DemoManifest, DemoProgress } from './types.ts';
 
+/**
+ * What a build holds, by version: 2 added the object sounds and the split stratified by them.
+ * A folder holding a build of another version is rebuilt by those who reuse builds.
+ */
+export const DEMO_VERSION = 2;
+
+/** Sounds of each jsfxr preset and of each object sound source. */
 const SOUNDS_PER_PRESET = { small: 4, full: 30 } as const;
 const SUBFOLDERS = ['images', 'sketches', 'sounds'] as const;
 const MANIFESTS = {
@@ -50,7 +58,7 @@ export async function buildDemoData(options: BuildDemoOptions): Promise<DemoMani
   const { built, failed } = rendered;
 
   progress({ step: 'manifests', done: 0, total: 1 });
-  const items = [...imageItems(built, seed), ...soundItems(sounds, seed)];
+  const items = [...imageItems(built, seed), ...soundItems(sounds.game, seed), ...objectSoundItems(sounds.objects, seed)];
   const pairs = pairLines(items);
   const composed = composedQueries(built, seed);
   const jsonl = (rows: readonly object[]): string => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
@@ -59,14 +67,14 @@ export async function buildDemoData(options: BuildDemoOptions): Promise<DemoMani
   await writeFile(join(dir, MANIFESTS.composed), jsonl(composed));
   await writeFile(join(dir, MANIFESTS.credits), creditsMarkdown(DEMO_CREDITS));
 
-  const keep = new Set<string>([...built.flatMap((e) => [imagePath(e.hexcode), sketchPath(e)]), ...sounds.map(soundPath)]);
+  const keep = new Set<string>([...built.flatMap((e) => [imagePath(e.hexcode), sketchPath(e)]), ...sounds.game.map(soundPath), ...sounds.objects.map(objectSoundPath)]);
   for (const sub of SUBFOLDERS) await removeStale(dir, sub, keep);
   const files: BuildState['files'] = {};
   for (const path of Object.keys(state.files).sort()) if (keep.has(path)) files[path] = state.files[path];
   await saveState(dir, { key: state.key, files });
 
   const summary = {
-    version: 1 as const,
+    version: DEMO_VERSION,
     size,
     seed,
     imageSize: IMAGE_SIZE,
@@ -128,15 +136,26 @@ async function renderEmoji(emoji: readonly EmojiEntry[], dir: string, state: Bui
  * Synthesis is synchronous CPU work on this thread while sharp renders on libuv's; yielding
  * between sounds lets the render workers queue their next SVG.
  */
-async function writeSounds(size: 'small' | 'full', seed: number, dir: string, progress: (p: DemoProgress) => void): Promise<SynthSound[]> {
-  const plan = PRESET_NAMES.flatMap((preset) => Array.from({ length: SOUNDS_PER_PRESET[size] }, (_, variant) => ({ preset, variant })));
-  const out: SynthSound[] = [];
-  for (const { preset, variant } of plan) {
+async function writeSounds(size: 'small' | 'full', seed: number, dir: string, progress: (p: DemoProgress) => void): Promise<{ game: SynthSound[]; objects: ObjectSound[] }> {
+  const count = SOUNDS_PER_PRESET[size];
+  const variants = Array.from({ length: count }, (_, variant) => variant);
+  const plan = [
+    ...PRESET_NAMES.flatMap((preset) => variants.map((variant) => () => synthesizeSound(preset, variant, seed))),
+    ...OBJECT_SOURCE_NAMES.flatMap((source) => variants.map((variant) => () => synthesizeObjectSound(source, variant, seed))),
+  ];
+  const out: { game: SynthSound[]; objects: ObjectSound[] } = { game: [], objects: [] };
+  let done = 0;
+  for (const synthesize of plan) {
     await yieldToLoop();
-    const sound = synthesizeSound(preset, variant, seed);
-    await writeFile(join(dir, soundPath(sound)), sound.wav);
-    out.push(sound);
-    progress({ step: 'sounds', done: out.length, total: plan.length });
+    const sound = synthesize();
+    if ('preset' in sound) {
+      await writeFile(join(dir, soundPath(sound)), sound.wav);
+      out.game.push(sound);
+    } else {
+      await writeFile(join(dir, objectSoundPath(sound)), sound.wav);
+      out.objects.push(sound);
+    }
+    progress({ step: 'sounds', done: ++done, total: plan.length });
   }
   return out;
 }

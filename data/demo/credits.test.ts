@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { creditsMarkdown, DEMO_CREDITS } from './credits.ts';
+import { creditsMarkdown, DEMO_CREDITS, OWN_SOUNDS } from './credits.ts';
 
 describe('credits', () => {
   it("carries OpenMoji's requested attribution and both licenses", () => {
@@ -13,6 +13,8 @@ describe('credits', () => {
 
   it('matches data/CREDITS.md, which is written by hand', () => {
     const repo = readFileSync(join(import.meta.dirname, '..', 'CREDITS.md'), 'utf8');
+    expect(repo).toContain(OWN_SOUNDS);
+    expect(creditsMarkdown(DEMO_CREDITS)).toContain(OWN_SOUNDS);
     for (const c of DEMO_CREDITS) {
       expect(repo).toContain(`## ${c.name}\n\n${c.text}\n`);
       expect(repo).toContain(`- Project: ${c.url}`);

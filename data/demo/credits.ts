@@ -26,6 +26,10 @@ export const DEMO_CREDITS: readonly Credit[] = [
   },
 ];
 
+/** The object sounds need no credit but should say whose they are. */
+export const OWN_SOUNDS =
+  "The object sounds (birds, clocks, car horns, rain, telephones, ...) are synthesised by Rosetta's own code (data/demo/object-sounds.ts) and are under Rosetta's MIT license.";
+
 /**
  * @example creditsMarkdown(DEMO_CREDITS) // '# Credits\n\n## OpenMoji\n\nAll emojis designed by OpenMoji ...'
  */
@@ -33,5 +37,5 @@ export function creditsMarkdown(credits: readonly Credit[]): string {
   const sections = credits.map(
     (c) => `## ${c.name}\n\n${c.text}\n\n- Project: ${c.url}\n- License: ${c.license}${c.licenseUrl ? ` (${c.licenseUrl})` : ''}\n`,
   );
-  return `# Credits\n\nThe Rosetta demo collection is built from open data installed by npm.\n\n${sections.join('\n')}`;
+  return `# Credits\n\nThe Rosetta demo collection is built from open data installed by npm. ${OWN_SOUNDS}\n\n${sections.join('\n')}`;
 }

@@ -3,13 +3,25 @@
  * queries, and the counts for the summary.
  */
 import { emojiCaption, type EmojiEntry } from './openmoji.ts';
-import { imageId, imagePath, sketchPath, soundId, soundPath } from './paths.ts';
+import { OBJECT_SOURCES, type ObjectSound } from './object-sounds.ts';
+import { imageId, imagePath, objectSoundId, objectSoundPath, sketchPath, soundId, soundPath } from './paths.ts';
 import { SAMPLE_RATE, type SynthSound } from './sounds.ts';
-import { captionlessSet, splitOf } from './split.ts';
-import type { ComposedQuery, DemoCounts, DemoItem, ImageMeta, PairLine } from './types.ts';
+import { captionlessSet, familySplits, heldOutSet, splitOf } from './split.ts';
+import type { ComposedQuery, DemoCounts, DemoItem, ImageMeta, PairLine, Split } from './types.ts';
+
+/** Which split each image family is in: stratified by the object sounds' sources (see `familySplits`). */
+export function imageSplits(built: readonly EmojiEntry[], seed: number): (family: string) => Split {
+  const images = built.map((e) => ({ family: e.family, caption: emojiCaption(e) }));
+  return familySplits(
+    images,
+    Object.values(OBJECT_SOURCES).map((s) => s.tags),
+    seed,
+  );
+}
 
 /** @example imageItems(built, 1)[0] // {id: 'om-1F600', path: 'images/1F600.png', modality: 'image', caption: 'grinning face — ...', split: 'train', meta: {...}} */
 export function imageItems(built: readonly EmojiEntry[], seed: number): DemoItem[] {
+  const splitOfFamily = imageSplits(built, seed);
   const captionless = captionlessSet(built.map((e) => imageId(e.hexcode)), seed);
   const sharing = new Map<string, number>();
   for (const e of built) sharing.set(sketchPath(e), (sharing.get(sketchPath(e)) ?? 0) + 1);
@@ -21,7 +33,7 @@ export function imageItems(built: readonly EmojiEntry[], seed: number): DemoItem
       path: imagePath(e.hexcode),
       modality: 'image',
       ...(captionless.has(id) ? {} : { caption }),
-      split: splitOf(e.family, seed),
+      split: splitOfFamily(e.family),
       meta: {
         source: 'openmoji',
         hexcode: e.hexcode,
@@ -73,6 +85,40 @@ export function soundItems(sounds: readonly SynthSound[], seed: number): DemoIte
 }
 
 /**
+ * Object sounds: each source holds out the same number of its sounds (`heldOutSet`), so every
+ * source has sounds in the eval split to find its images with.
+ * @example objectSoundItems(sounds, 1)[0] // {id: 'snd-birdsong-00', path: 'sounds/birdsong-00.wav', modality: 'audio', ...}
+ */
+export function objectSoundItems(sounds: readonly ObjectSound[], seed: number): DemoItem[] {
+  const captionless = captionlessSet(sounds.map(objectSoundId), seed);
+  const held = new Set<string>();
+  for (const source of new Set(sounds.map((s) => s.source))) {
+    for (const id of heldOutSet(sounds.filter((s) => s.source === source).map(objectSoundId), seed)) held.add(id);
+  }
+  return sounds.map((s) => {
+    const id = objectSoundId(s);
+    return {
+      id,
+      path: objectSoundPath(s),
+      modality: 'audio',
+      ...(captionless.has(id) ? {} : { caption: s.caption }),
+      split: held.has(id) ? 'eval' : 'train',
+      meta: {
+        source: 'rosetta-synth',
+        object: s.source,
+        variant: s.variant,
+        caption: s.caption,
+        captionless: captionless.has(id),
+        durationSec: s.durationSec,
+        sampleRate: SAMPLE_RATE,
+        descriptors: s.descriptors,
+        params: s.params,
+      },
+    };
+  });
+}
+
+/**
  * Training pairs, from the train split only. A sketch is paired once, with the first image
  * that uses it, and only when every image sharing it is of one variant family (a waving hand's
  * drawing fits all six skin tones; one heart drawing shared by nine coloured hearts teaches
@@ -108,6 +154,7 @@ export function pairLines(items: readonly DemoItem[]): PairLine[] {
  * @example composedQueries(built, 1)[0] // {qid: 'cq-1F44B-1F3FB-tone', image: 'images/1F44B.png', base: 'om-1F44B', text: 'light skin tone', kind: 'skin-tone', relevant: ['om-1F44B-1F3FB'], split: 'train'}
  */
 export function composedQueries(built: readonly EmojiEntry[], seed: number): ComposedQuery[] {
+  const splitOfFamily = imageSplits(built, seed);
   const present = new Set(built.map((e) => e.hexcode));
   const out: ComposedQuery[] = [];
   const query = (qid: string, base: string, text: string, kind: ComposedQuery['kind'], e: EmojiEntry): ComposedQuery => ({
@@ -118,7 +165,7 @@ export function composedQueries(built: readonly EmojiEntry[], seed: number): Com
     kind,
     relevant: [imageId(e.hexcode)],
     // Base and variant share a family, hence a split.
-    split: splitOf(e.family, seed),
+    split: splitOfFamily(e.family),
   });
   for (const e of built) {
     if (e.skinTone && e.skinToneBase && present.has(e.skinToneBase)) out.push(query(`cq-${e.hexcode}-tone`, e.skinToneBase, e.skinTone, 'skin-tone', e));

@@ -49,16 +49,7 @@ export function describeSound(preset: PresetName, p: JsfxrParams, durationSec: n
   const startHz = STEP_HZ / startPeriod;
   const pitchChangeOctaves = pitchChange(p, startPeriod, durationSec);
 
-  const words: string[] = [];
-  if (durationSec < 0.15) words.push('very short');
-  else if (durationSec < 0.4) words.push('short');
-  else if (durationSec >= 2) words.push('very long');
-  else if (durationSec >= 1) words.push('long');
-
-  if (startHz < 120) words.push('very low');
-  else if (startHz < 300) words.push('low');
-  else if (startHz >= 2500) words.push('very high-pitched');
-  else if (startHz >= 1000) words.push('high-pitched');
+  const words = [lengthWord(durationSec), pitchWord(startHz)].filter((w): w is string => w !== undefined);
 
   if (pitchChangeOctaves >= 0.4) words.push('rising');
   else if (pitchChangeOctaves <= -0.4) words.push('falling');
@@ -82,6 +73,24 @@ export function describeSound(preset: PresetName, p: JsfxrParams, durationSec: n
     pitchChangeOctaves: Math.round(pitchChangeOctaves * 100) / 100,
     wave,
   };
+}
+
+/** How long a sound is, in a caption's words; none for the middle lengths. @example lengthWord(0.3) // 'short' */
+export function lengthWord(durationSec: number): string | undefined {
+  if (durationSec < 0.15) return 'very short';
+  if (durationSec < 0.4) return 'short';
+  if (durationSec >= 2) return 'very long';
+  if (durationSec >= 1) return 'long';
+  return undefined;
+}
+
+/** How high a sound is, in a caption's words; none for the middle pitches. @example pitchWord(2000) // 'high-pitched' */
+export function pitchWord(hz: number): string | undefined {
+  if (hz < 120) return 'very low';
+  if (hz < 300) return 'low';
+  if (hz >= 2500) return 'very high-pitched';
+  if (hz >= 1000) return 'high-pitched';
+  return undefined;
 }
 
 function timbre(wave: WaveName, startHz: number): string {

@@ -12,7 +12,7 @@ export interface DemoProgress {
 export interface BuildDemoOptions {
   /** Output folder; created if missing. Must be empty or hold an earlier demo build. */
   dir: string;
-  /** `small`: 150 images and 44 sounds, for tests. `full`: all 4,495 OpenMoji emoji and 330 sounds. */
+  /** `small`: 150 images and 88 sounds, for tests. `full`: all 4,495 OpenMoji emoji and 660 sounds. */
   size: DemoSize;
   /** Drives the sound parameters, the eval split and the captionless share. Default 1. */
   seed?: number;
@@ -43,7 +43,24 @@ export interface ImageMeta {
   genderBase?: string;
 }
 
-export interface SoundMeta {
+export type SoundMeta = JsfxrSoundMeta | ObjectSoundMeta;
+
+/** A sound of a thing the emoji show, from object-sounds.ts. */
+export interface ObjectSoundMeta {
+  source: 'rosetta-synth';
+  /** What makes it (OBJECT_SOURCES). */
+  object: string;
+  variant: number;
+  caption: string;
+  captionless: boolean;
+  durationSec: number;
+  sampleRate: number;
+  descriptors: string[];
+  /** The synthesiser's draws for this sound. */
+  params: Record<string, number>;
+}
+
+export interface JsfxrSoundMeta {
   source: 'jsfxr';
   preset: string;
   variant: number;
@@ -107,7 +124,8 @@ export interface DemoCounts {
 
 /** What buildDemoData returns; also written (without `dir` and `build`) to manifest.json. */
 export interface DemoManifest {
-  version: 1;
+  /** DEMO_VERSION of the builder that wrote it. */
+  version: number;
   size: DemoSize;
   seed: number;
   imageSize: number;

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { pcm16Wav } from '../../data/demo/index.ts';
 import { mulberry32 } from '../../models/random.ts';
 import { DATABASE_FILE } from '../store/index.ts';
 
@@ -59,30 +60,7 @@ export async function makeImage(seed: number, side: number, format: 'jpeg' | 'pn
   return img.jpeg({ quality: 85 }).toBuffer();
 }
 
-/**
- * A mono 16-bit PCM WAV around samples already scaled to 16-bit integers (each caller keeps
- * its own scaling and clamping, so their bytes stay what they were).
- *
- * @example pcm16Wav(new Int16Array([0, 1000, -1000]), 16_000).length // 50
- */
-export function pcm16Wav(samples: Int16Array, rate: number): Buffer {
-  const buf = Buffer.alloc(44 + samples.length * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + samples.length * 2, 4);
-  buf.write('WAVE', 8);
-  buf.write('fmt ', 12);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(samples.length * 2, 40);
-  samples.forEach((v, i) => buf.writeInt16LE(v, 44 + i * 2));
-  return buf;
-}
+export { pcm16Wav };
 
 /**
  * A mono 16-bit PCM WAV: a seed-chosen chord with a slow sweep and a little noise.

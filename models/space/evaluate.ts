@@ -3,13 +3,14 @@
  * emergent audio -> image retrieval through the text pivot.
  */
 import type { LinearSpace } from '../align/index.ts';
-import { isStopWord, tokenize } from '../text/index.ts';
+import { categoryWords, EMERGENT_RELEVANCE } from '../text/index.ts';
 import type { SparseRow } from '../types.ts';
 import type { AlignModel, BagHeadParams, DenseHeadParams } from '../align/index.ts';
 import type { CaptionRow, DenseModality, PairCorpus } from './corpus.ts';
 import { applyDense, BagIndex } from './head-math.ts';
 import { gaussianFill } from './random.ts';
 import { withBias } from './init.ts';
+export { categoryWords, EMERGENT_RELEVANCE } from '../text/index.ts';
 import type { EmergentResult, RecallAtK, RetrievalTask, TaskResult } from './manifest.ts';
 
 /** Maps feature rows of each modality into one space; a row it cannot place is the zero vector. */
@@ -218,23 +219,6 @@ export function evaluateSpace(val: PairCorpus, systems: Record<string, Embedder>
       result.systems[name] = recallAtK({ queries: embedAll(e, spec.queryRows), candidates: embedAll(e, spec.candidateRows), relevant: spec.relevant });
     }
     out[spec.name] = result;
-  }
-  return out;
-}
-
-export const EMERGENT_RELEVANCE =
-  "an image is relevant to a sound when their captions share a category word: the words after ' — ' in a caption " +
-  "(the tag list; the whole caption when it has none), lower-cased, stop words and words under 3 letters dropped, a plural 's' removed";
-
-/** The category words of a caption, by the EMERGENT_RELEVANCE rule. */
-export function categoryWords(caption: string): Set<string> {
-  const dash = caption.lastIndexOf(' — ');
-  const tags = dash >= 0 ? caption.slice(dash + 3) : caption;
-  const out = new Set<string>();
-  for (const raw of tokenize(tags)) {
-    const w = raw.toLowerCase();
-    if (w.length < 3 || isStopWord(w) || !/\p{L}/u.test(w)) continue;
-    out.add(w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
   }
   return out;
 }

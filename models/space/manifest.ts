@@ -60,6 +60,8 @@ export const spaceManifestSchema = z.object({
     droppedPairs: z.number(),
     /** Rows of drawn sketch variants Stage 2 trained on beside the drawings (recipe v3). */
     sketchVariants: z.number().optional(),
+    /** Audio-image pairs found through the captions that Stage 2 trained on (recipe v4). */
+    audioImagePivot: pairCount.optional(),
   }),
   hyper: z.object({
     dim: z.number(),

@@ -12,6 +12,7 @@ export type { FeatureWeights, TextFeaturizerOptions, TextFeaturizerParams } from
 // The pure pieces, for tests and tools.
 export { normalizeText, tokenize } from './tokenize.ts';
 export { isStopWord, stopWords } from './stopwords.ts';
+export { categoryWords, EMERGENT_RELEVANCE } from './category-words.ts';
 export { lemmatize, morphy } from './morphy.ts';
 export type { LemmaCandidate, Lexicon, Pos } from './morphy.ts';
 export { charNgrams, expandSense, expandToken } from './expand.ts';

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../../bin/config.ts';
 import { hnswlibBuild } from '../../indexer/vector/index.ts';
-import { buildDemoData } from '../../data/demo/index.ts';
+import { buildDemoData, DEMO_VERSION } from '../../data/demo/index.ts';
 import type { Device } from '../../models/index.ts';
 import { CURVES_FILE, ensureDefaultSpace, loadCurrentSpace, readCurrentVersion, SPACE_FILE } from '../../models/space/index.ts';
 import {
@@ -130,19 +130,27 @@ async function runScript(name: (typeof SCRIPTS)[number]): Promise<{ exitCode: nu
   return { exitCode, seconds: (performance.now() - started) / 1000, command };
 }
 
-async function runQuality(): Promise<{ seconds: number; command: string; exitCode: number }> {
+/**
+ * The full demo and a space in service, which the quality and API benches both need: a fresh
+ * checkout has neither, so the default recipe trains one (minutes, once), as the first `rosetta
+ * serve` would. Done before any bench runs, so that bench:api (which runs first) finds it.
+ */
+async function prepareSpace(): Promise<{ config: ReturnType<typeof loadConfig>; demoDir: string }> {
   const config = loadConfig();
   const demoDir = path.join(config.cacheDir, 'demo-full');
-  if (!existsSync(path.join(demoDir, 'items.jsonl'))) {
-    log(`building the full demo in ${demoDir} (once)`);
+  if (!existsSync(path.join(demoDir, 'items.jsonl')) || (readJson(path.join(demoDir, 'manifest.json')) as { version?: number } | undefined)?.version !== DEMO_VERSION) {
+    log(`building the full demo in ${demoDir} (once per demo version)`);
     await buildDemoData({ dir: demoDir, size: 'full' });
   }
-  // A fresh checkout has no space yet: the default recipe trains one (minutes, once), as the
-  // first `rosetta serve` would.
   if (!(await readCurrentVersion(config.modelsDir))) {
     log('no space in service: training the default space (once)');
     await ensureDefaultSpace({ modelsDir: config.modelsDir, cacheDir: config.cacheDir, device: config.device as Device, encoders: config.encoders, demoDir });
   }
+  return { config, demoDir };
+}
+
+async function runQuality(): Promise<{ seconds: number; command: string; exitCode: number }> {
+  const { config, demoDir } = await prepareSpace();
   const workDir = path.join(config.cacheDir, 'dev-benchmark');
   const started = performance.now();
   log(`\n$ dev benchmark on ${path.relative(ROOT, demoDir)} (collections in ${path.relative(ROOT, workDir)})`);
@@ -385,6 +393,7 @@ async function main(): Promise<void> {
     records[area] = { ...run, command: ENV_PREFIX + run.command, date, machine: machine(), loadBefore, quick };
     writeFileSync(RUNS_FILE, JSON.stringify(records, null, 2) + '\n');
   };
+  if (selected.has('api') || selected.has('quality')) await prepareSpace();
   for (const name of SCRIPTS) {
     if (!selected.has(name)) continue;
     const date = new Date().toISOString();
