@@ -290,7 +290,7 @@ describe('filters', () => {
       expect(body.results.length).toBe(Math.min(40, items.filter((i) => i.modality === modalities[0]).length));
       expect(body.results.every((r) => r.modality === modalities[0])).toBe(true);
     }
-    const both = await results(url, { text: 'short high-pitched sound', modalities: ['image', 'audio'], k: 200 });
+    const both = await results(url, { text: 'short high-pitched sound', modalities: ['image', 'audio'], k: 1000 });
     expect(both.results.length).toBe(items.length);
   });
 
