@@ -9,6 +9,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildDemoData,
+  DEMO_VERSION,
+  hasCurrentBuild,
   CAPTIONLESS_FRACTION,
   EVAL_FRACTION,
   familySplits,
@@ -84,6 +86,17 @@ describe('small demo build', () => {
     const summary = JSON.parse(readFileSync(join(dirA, manifest.manifests.summary), 'utf8')) as Partial<DemoManifest>;
     expect(summary.counts).toEqual(manifest.counts);
     expect(summary.dir).toBeUndefined();
+  });
+
+  it('is a current build of its size for those who reuse builds, and an older builder\'s is not', async () => {
+    expect(await hasCurrentBuild(dirA, 'small')).toBe(true);
+    expect(await hasCurrentBuild(dirA, 'full')).toBe(false);
+    const older = join(mkdtempSync(join(tmpdir(), 'rosetta-demo-old-')), 'demo');
+    mkdirSync(older);
+    writeFileSync(join(older, 'manifest.json'), JSON.stringify({ version: DEMO_VERSION - 1, size: 'small' }));
+    writeFileSync(join(older, 'pairs.jsonl'), '');
+    expect(await hasCurrentBuild(older, 'small')).toBe(false);
+    rmSync(join(older, '..'), { recursive: true, force: true });
   });
 
   it('reports progress for every step and ends with the manifests', () => {

@@ -15,7 +15,7 @@ import { loadConfig } from '../bin/config.ts';
 import type { CliContext } from '../bin/commands/context.ts';
 import { registerTrainCommand } from '../bin/commands/train-command.ts';
 import { runRosetta } from './helpers/cli.ts';
-import { buildDemoData } from '../data/demo/index.ts';
+import { buildDemoData, hasCurrentBuild } from '../data/demo/index.ts';
 import { openStore } from '../indexer/store/index.ts';
 import { createEncoder, identityKey, type Encoder } from '../models/index.ts';
 import type { BagHeadParams, DenseHeadParams } from '../models/align/index.ts';
@@ -53,11 +53,7 @@ const encoders: Partial<Record<'image' | 'sketch' | 'audio' | 'text', Encoder>> 
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'rosetta-space-'));
-  try {
-    readFileSync(path.join(demoDir, 'pairs.jsonl'));
-  } catch {
-    await buildDemoData({ dir: demoDir, size: 'full' });
-  }
+  if (!(await hasCurrentBuild(demoDir, 'full'))) await buildDemoData({ dir: demoDir, size: 'full' });
   const settings = { cacheDir, modelsDir: root, device: 'cpu', encoders: {} };
   for (const m of ['image', 'sketch', 'audio', 'text'] as const) encoders[m] = await createEncoder(m, settings);
   const lines = subsetPairLines(await readPairManifest(path.join(demoDir, 'pairs.jsonl')), DEFAULT_MAX_IMAGES, 1);

@@ -2,14 +2,14 @@
  * Orchestrates a demo build: render emoji and sketches, synthesise sounds, then write the
  * manifests, credits and summary.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import sharp from 'sharp';
 import { RosettaError } from '../../models/errors.ts';
 import { creditsMarkdown, DEMO_CREDITS } from './credits.ts';
-import { composedQueries, countAll, imageItems, objectSoundItems, pairLines, soundItems } from './manifests.ts';
+import { composedQueries, countAll, imageItems, imageSplits, objectSoundItems, pairLines, soundItems } from './manifests.ts';
 import { OBJECT_SOURCE_NAMES, synthesizeObjectSound, type ObjectSound } from './object-sounds.ts';
 import { loadOpenMoji, type EmojiEntry } from './openmoji.ts';
 import { imageId, imagePath, objectSoundPath, sketchPath, soundPath } from './paths.ts';
@@ -17,13 +17,29 @@ import { IMAGE_SIZE, mapLimit, rasterizeSvg } from './rasterize.ts';
 import { selectEmoji } from './select.ts';
 import { PRESET_NAMES, SAMPLE_RATE, synthesizeSound, type SynthSound } from './sounds.ts';
 import { isReusable, openDemoDir, removeStale, saveState, type BuildState } from './state.ts';
-import type { BuildDemoOptions, DemoManifest, DemoProgress } from './types.ts';
+import type { BuildDemoOptions, DemoManifest, DemoProgress, DemoSize } from './types.ts';
 
 /**
  * What a build holds, by version: 2 added the object sounds and the split stratified by them.
  * A folder holding a build of another version is rebuilt by those who reuse builds.
  */
 export const DEMO_VERSION = 2;
+
+/**
+ * Whether `dir` holds a finished build of `size` by this builder (DEMO_VERSION), which those who
+ * reuse builds (the default space, the benchmarks) may take as it is.
+ * @example await hasCurrentBuild('models/cache/demo-full', 'full') // true after buildDemoData there
+ */
+export async function hasCurrentBuild(dir: string, size: DemoSize): Promise<boolean> {
+  try {
+    const summary = JSON.parse(await readFile(join(dir, MANIFESTS.summary), 'utf8')) as { size?: string; version?: number };
+    // The summary is written last, but a pairs file deleted by hand leaves nothing to train on.
+    await readFile(join(dir, MANIFESTS.pairs));
+    return summary.size === size && summary.version === DEMO_VERSION;
+  } catch {
+    return false;
+  }
+}
 
 /** Sounds of each jsfxr preset and of each object sound source. */
 const SOUNDS_PER_PRESET = { small: 4, full: 30 } as const;
@@ -58,9 +74,10 @@ export async function buildDemoData(options: BuildDemoOptions): Promise<DemoMani
   const { built, failed } = rendered;
 
   progress({ step: 'manifests', done: 0, total: 1 });
-  const items = [...imageItems(built, seed), ...soundItems(sounds.game, seed), ...objectSoundItems(sounds.objects, seed)];
+  const splitOfFamily = imageSplits(built, seed);
+  const items = [...imageItems(built, seed, splitOfFamily), ...soundItems(sounds.game, seed), ...objectSoundItems(sounds.objects, seed)];
   const pairs = pairLines(items);
-  const composed = composedQueries(built, seed);
+  const composed = composedQueries(built, splitOfFamily);
   const jsonl = (rows: readonly object[]): string => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   await writeFile(join(dir, MANIFESTS.items), jsonl(items));
   await writeFile(join(dir, MANIFESTS.pairs), jsonl(pairs));

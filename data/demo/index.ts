@@ -1,5 +1,5 @@
 /** The demo collection builder: OpenMoji images and sketches, jsfxr sounds, JSONL manifests. */
-export { buildDemoData, DEMO_VERSION } from './build.ts';
+export { buildDemoData, DEMO_VERSION, hasCurrentBuild } from './build.ts';
 export { OBJECT_SOURCE_NAMES, OBJECT_SOURCES, synthesizeObjectSound, type ObjectSound, type ObjectSourceName } from './object-sounds.ts';
 export { pcm16Wav } from './wav.ts';
 export { DEMO_CREDITS, creditsMarkdown } from './credits.ts';

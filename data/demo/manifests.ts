@@ -19,9 +19,11 @@ export function imageSplits(built: readonly EmojiEntry[], seed: number): (family
   );
 }
 
-/** @example imageItems(built, 1)[0] // {id: 'om-1F600', path: 'images/1F600.png', modality: 'image', caption: 'grinning face — ...', split: 'train', meta: {...}} */
-export function imageItems(built: readonly EmojiEntry[], seed: number): DemoItem[] {
-  const splitOfFamily = imageSplits(built, seed);
+/**
+ * `splitOfFamily`: `imageSplits` of the same build, which composedQueries must agree with.
+ * @example imageItems(built, 1, imageSplits(built, 1))[0] // {id: 'om-1F600', path: 'images/1F600.png', modality: 'image', caption: 'grinning face — ...', split: 'train', meta: {...}}
+ */
+export function imageItems(built: readonly EmojiEntry[], seed: number, splitOfFamily: (family: string) => Split): DemoItem[] {
   const captionless = captionlessSet(built.map((e) => imageId(e.hexcode)), seed);
   const sharing = new Map<string, number>();
   for (const e of built) sharing.set(sketchPath(e), (sharing.get(sketchPath(e)) ?? 0) + 1);
@@ -151,10 +153,9 @@ export function pairLines(items: readonly DemoItem[]): PairLine[] {
 
 /**
  * Base image + modifier text -> the variant, for every variant whose base is in the build.
- * @example composedQueries(built, 1)[0] // {qid: 'cq-1F44B-1F3FB-tone', image: 'images/1F44B.png', base: 'om-1F44B', text: 'light skin tone', kind: 'skin-tone', relevant: ['om-1F44B-1F3FB'], split: 'train'}
+ * @example composedQueries(built, imageSplits(built, 1))[0] // {qid: 'cq-1F44B-1F3FB-tone', image: 'images/1F44B.png', base: 'om-1F44B', text: 'light skin tone', kind: 'skin-tone', relevant: ['om-1F44B-1F3FB'], split: 'train'}
  */
-export function composedQueries(built: readonly EmojiEntry[], seed: number): ComposedQuery[] {
-  const splitOfFamily = imageSplits(built, seed);
+export function composedQueries(built: readonly EmojiEntry[], splitOfFamily: (family: string) => Split): ComposedQuery[] {
   const present = new Set(built.map((e) => e.hexcode));
   const out: ComposedQuery[] = [];
   const query = (qid: string, base: string, text: string, kind: ComposedQuery['kind'], e: EmojiEntry): ComposedQuery => ({

@@ -6,9 +6,8 @@
  * new one instead of reusing a stale one.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildDemoData, DEMO_VERSION, type DemoProgress } from '../../data/demo/index.ts';
+import { buildDemoData, hasCurrentBuild, type DemoProgress } from '../../data/demo/index.ts';
 import { createEncoder } from '../encoders/index.ts';
 import { RosettaError } from '../errors.ts';
 import type { Device } from '../runtime/index.ts';
@@ -175,15 +174,9 @@ export function subsetPairLines(lines: readonly PairLine[], maxImages: number, s
   return lines.filter((_, i) => keep.has(i));
 }
 
-/** Builds the demo unless `dir` already holds a finished build of this size by this builder (DEMO_VERSION). */
+/** Builds the demo unless `dir` already holds a finished build of this size by this builder. */
 async function ensureDemo(dir: string, size: 'small' | 'full', onProgress: (p: DemoProgress) => void): Promise<void> {
-  try {
-    const summary = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as { size?: string; version?: number };
-    await readFile(path.join(dir, 'pairs.jsonl'));
-    if (summary.size === size && summary.version === DEMO_VERSION) return;
-  } catch {
-    // Not built yet (or damaged): build below.
-  }
+  if (await hasCurrentBuild(dir, size)) return;
   const built = await buildDemoData({ dir, size, onProgress });
   if (built.counts.pairs.caption === 0) throw new RosettaError('INTERNAL', `the demo build in ${dir} has no caption pairs to train the default space on`);
 }

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../../bin/config.ts';
 import { hnswlibBuild } from '../../indexer/vector/index.ts';
-import { buildDemoData, DEMO_VERSION } from '../../data/demo/index.ts';
+import { buildDemoData, hasCurrentBuild } from '../../data/demo/index.ts';
 import type { Device } from '../../models/index.ts';
 import { CURVES_FILE, ensureDefaultSpace, loadCurrentSpace, readCurrentVersion, SPACE_FILE } from '../../models/space/index.ts';
 import {
@@ -138,7 +138,7 @@ async function runScript(name: (typeof SCRIPTS)[number]): Promise<{ exitCode: nu
 async function prepareSpace(): Promise<{ config: ReturnType<typeof loadConfig>; demoDir: string }> {
   const config = loadConfig();
   const demoDir = path.join(config.cacheDir, 'demo-full');
-  if (!existsSync(path.join(demoDir, 'items.jsonl')) || (readJson(path.join(demoDir, 'manifest.json')) as { version?: number } | undefined)?.version !== DEMO_VERSION) {
+  if (!(await hasCurrentBuild(demoDir, 'full'))) {
     log(`building the full demo in ${demoDir} (once per demo version)`);
     await buildDemoData({ dir: demoDir, size: 'full' });
   }
